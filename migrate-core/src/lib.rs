@@ -1,0 +1,2 @@
+//! migrate-core (under construction).
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! rdb-parser (under construction).
+#![deny(missing_docs)]

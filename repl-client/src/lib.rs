@@ -1,0 +1,2 @@
+//! repl-client (under construction).
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! resp-codec (under construction).
+#![deny(missing_docs)]
