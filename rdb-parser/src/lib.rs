@@ -1,2 +1,5 @@
 //! rdb-parser (under construction).
 #![deny(missing_docs)]
+
+mod elem;
+pub use elem::Elem;
