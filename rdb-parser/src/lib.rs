@@ -3,3 +3,4 @@
 
 mod elem;
 pub use elem::Elem;
+pub mod encoding;
