@@ -1,2 +1,32 @@
-//! migrate-core (under construction).
+//! # migrate-core
+//!
+//! The migration engine, and the pieces it is built from that are useful alone:
+//!
+//! * [`client`]: an async, pipelined Redis client (`AUTH`/`SELECT` on connect, one-shot
+//!   commands, a bounded pipeline window, `INFO`/`CONFIG GET` helpers).
+//! * [`verify`]: proof that a target holds the same data as a source — quick (per-db
+//!   counts) or full (key by key: type, value, TTL, both ways), in rounds, throttled and
+//!   parallel, with a report for humans, JSON and CI exit codes.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), migrate_core::verify::VerifyError> {
+//! use migrate_core::verify::{Mode, Verifier};
+//!
+//! let report = Verifier::builder()
+//!     .source("redis://127.0.0.1:6379")
+//!     .target("redis://127.0.0.1:6380")
+//!     .mode(Mode::Full)
+//!     .rounds(3)
+//!     .db_map([(0, 1)])
+//!     .build()?
+//!     .run()
+//!     .await?;
+//! println!("{report}");
+//! std::process::exit(report.exit_code());
+//! # }
+//! ```
 #![deny(missing_docs)]
+
+pub mod client;
+pub mod command;
+pub mod verify;
