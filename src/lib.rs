@@ -16,3 +16,7 @@ pub use migrate_core as core;
 pub use rdb_parser as rdb;
 pub use repl_client as repl;
 pub use resp_codec as resp;
+
+/// The `rdb-dump` JSON-lines rendering of RDB parser events (used by `examples/rdb-dump.rs`
+/// and the real-server fixture tests).
+pub mod rdb_json;
