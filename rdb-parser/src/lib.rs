@@ -4,3 +4,4 @@
 mod elem;
 pub use elem::Elem;
 pub mod encoding;
+pub mod write;

@@ -1,0 +1,184 @@
+//! RDB primitives: lengths, strings, doubles, times.
+
+use super::{Lzf, StrOpts, WriteError};
+use crate::encoding::canonical_i64;
+
+/// The byte form of an RDB length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LenForm {
+    /// The shortest form (what Redis writes).
+    #[default]
+    Minimal,
+    /// `00xxxxxx`: values 0–63.
+    Bits6,
+    /// `01xxxxxx xxxxxxxx` (big-endian): values 0–16383.
+    Bits14,
+    /// `0x80` + u32 big-endian.
+    Bits32,
+    /// `0x81` + u64 big-endian (RDB 8+).
+    Bits64,
+}
+
+/// Appends `n` as an RDB length in its shortest form.
+///
+/// ```
+/// let mut out = Vec::new();
+/// rdb_parser::write::put_len(&mut out, 300);
+/// assert_eq!(out, [0x41, 0x2c]);
+/// ```
+pub fn put_len(out: &mut Vec<u8>, n: u64) {
+    if n < 64 {
+        out.push(n as u8);
+    } else if n < 16384 {
+        out.extend_from_slice(&[0x40 | (n >> 8) as u8, n as u8]);
+    } else if n <= u64::from(u32::MAX) {
+        out.push(0x80);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    } else {
+        out.push(0x81);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+/// Appends `n` as an RDB length in the given form (readers must accept non-minimal
+/// forms; Redis writes `entries_read = -1` as `0x81` + eight 0xFF bytes, for example).
+pub fn put_len_as(out: &mut Vec<u8>, n: u64, form: LenForm) -> Result<(), WriteError> {
+    match form {
+        LenForm::Minimal => put_len(out, n),
+        LenForm::Bits6 if n < 64 => out.push(n as u8),
+        LenForm::Bits14 if n < 16384 => out.extend_from_slice(&[0x40 | (n >> 8) as u8, n as u8]),
+        LenForm::Bits32 if n <= u64::from(u32::MAX) => {
+            out.push(0x80);
+            out.extend_from_slice(&(n as u32).to_be_bytes());
+        }
+        LenForm::Bits64 => {
+            out.push(0x81);
+            out.extend_from_slice(&n.to_be_bytes());
+        }
+        _ => {
+            return Err(WriteError::TooLarge {
+                what: "length form",
+            })
+        }
+    }
+    Ok(())
+}
+
+/// Appends `s` as an RDB string chosen like Redis's `rdbSaveRawString` under `opts`:
+/// INT8/16/32 when `s` is a canonical integer of at most 11 bytes that fits in 32 bits,
+/// else LZF when allowed and worthwhile, else raw.
+pub fn put_string(out: &mut Vec<u8>, s: &[u8], opts: StrOpts) {
+    if opts.int_encode && s.len() <= 11 {
+        if let Some(v) = canonical_i64(s) {
+            if let Ok(v) = i32::try_from(v) {
+                put_int_string(out, v);
+                return;
+            }
+        }
+    }
+    let try_lzf = match opts.lzf {
+        Lzf::Never => false,
+        Lzf::Auto => s.len() > 20,
+        Lzf::Force => s.len() >= 2,
+    };
+    if try_lzf {
+        if let Ok(c) = lzf::compress(s) {
+            let worthwhile = match opts.lzf {
+                // Redis only keeps the result when it saves at least 4 bytes.
+                Lzf::Auto => c.len() + 4 <= s.len(),
+                _ => true,
+            };
+            if worthwhile {
+                out.push(0xC3);
+                put_len(out, c.len() as u64);
+                put_len(out, s.len() as u64);
+                out.extend_from_slice(&c);
+                return;
+            }
+        }
+    }
+    put_raw_string(out, s);
+}
+
+/// Appends `s` as a plain length-prefixed string (never integer- or LZF-encoded).
+pub fn put_raw_string(out: &mut Vec<u8>, s: &[u8]) {
+    put_len(out, s.len() as u64);
+    out.extend_from_slice(s);
+}
+
+/// Appends `v` in the smallest of the INT8 (0xC0), INT16 (0xC1) and INT32 (0xC2) string
+/// encodings. The reader turns it back into `v`'s decimal text.
+pub fn put_int_string(out: &mut Vec<u8>, v: i32) {
+    if let Ok(b) = i8::try_from(v) {
+        out.extend_from_slice(&[0xC0, b as u8]);
+    } else if let Ok(h) = i16::try_from(v) {
+        out.push(0xC1);
+        out.extend_from_slice(&h.to_le_bytes());
+    } else {
+        out.push(0xC2);
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Appends `s` LZF-compressed (0xC3) whatever its size; falls back to a raw string when
+/// the data cannot be compressed at all (returns whether LZF was used).
+pub fn put_lzf_string(out: &mut Vec<u8>, s: &[u8]) -> bool {
+    match lzf::compress(s) {
+        Ok(c) => {
+            out.push(0xC3);
+            put_len(out, c.len() as u64);
+            put_len(out, s.len() as u64);
+            out.extend_from_slice(&c);
+            true
+        }
+        Err(_) => {
+            put_raw_string(out, s);
+            false
+        }
+    }
+}
+
+/// Appends a binary double (ZSET_2 scores, module DOUBLE): 8 bytes IEEE-754 LE.
+pub fn put_binary_double(out: &mut Vec<u8>, v: f64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Appends an ASCII double (type-3 zset scores): 253/254/255 for NaN/+inf/−inf, else a
+/// length byte and the shortest text that parses back to exactly `v`.
+pub fn put_ascii_double(out: &mut Vec<u8>, v: f64) {
+    if v.is_nan() {
+        out.push(253);
+    } else if v == f64::INFINITY {
+        out.push(254);
+    } else if v == f64::NEG_INFINITY {
+        out.push(255);
+    } else {
+        // Debug formatting is the shortest round-trip form and switches to exponent
+        // notation for very large or small magnitudes, so it is always short.
+        let mut text = format!("{v:?}");
+        if let Some(stripped) = text.strip_suffix(".0") {
+            text = stripped.to_string();
+        }
+        out.push(text.len() as u8);
+        out.extend_from_slice(text.as_bytes());
+    }
+}
+
+/// Appends an ASCII double with caller-chosen text (e.g. the `%.17g` form older servers
+/// wrote, `"0.10000000000000001"`). The text must be at most 252 bytes.
+pub fn put_ascii_double_text(out: &mut Vec<u8>, text: &[u8]) -> Result<(), WriteError> {
+    if text.len() > 252 {
+        return Err(WriteError::TooLarge {
+            what: "ASCII double text",
+        });
+    }
+    out.push(text.len() as u8);
+    out.extend_from_slice(text);
+    Ok(())
+}
+
+/// Appends a millisecond time / 64-bit LE integer (EXPIRETIME_MS, stream times, hash
+/// field `minExpire`, Valkey HASH_2 expiries).
+pub fn put_i64_le(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
