@@ -472,10 +472,16 @@ impl Decoder {
     /// where the previous call stopped.
     fn find_line_end(&mut self, src: &[u8], limit: Limit) -> Result<Option<usize>, DecodeError> {
         let from = self.scanned.max(1);
-        match memchr::memchr(b'\r', src.get(from..).unwrap_or(&[])) {
+        match memchr::memchr2(b'\r', b'\n', src.get(from..).unwrap_or(&[])) {
             Some(i) => {
                 let cr = from + i;
                 self.check_line_limit(cr - 1, limit)?;
+                if src[cr] == b'\n' {
+                    // A bare LF inside a line: not RESP (lines end in CRLF and carry neither).
+                    return Err(DecodeError::ExpectedCrlf {
+                        offset: self.err_offset(cr),
+                    });
+                }
                 match src.get(cr + 1) {
                     Some(b'\n') => {
                         self.scanned = 0;
