@@ -29,4 +29,5 @@
 
 pub mod client;
 pub mod command;
+pub mod filter;
 pub mod verify;
