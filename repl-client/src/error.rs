@@ -76,4 +76,81 @@ pub enum Error {
         /// The error.
         source: io::Error,
     },
+    /// The server requires a password and none was given.
+    #[error("the master requires authentication ({reply}): give a password (and user) in the URL, e.g. redis://user:password@host:port")]
+    AuthRequired {
+        /// The server's reply.
+        reply: String,
+    },
+    /// `AUTH` was refused: wrong password, unknown or disabled user.
+    #[error("authentication as {user} failed: {reply} (check the user name and password)")]
+    AuthFailed {
+        /// `user \`name\`` or `the default user`.
+        user: String,
+        /// The server's reply.
+        reply: String,
+    },
+    /// The authenticated user may not run a command replication needs.
+    #[error("{user} may not run {command} ({reply}): grant it the replication commands, e.g. `ACL SETUSER {acl_user} +psync +sync +replconf +ping`")]
+    PermissionDenied {
+        /// `user \`name\`` or `the default user`.
+        user: String,
+        /// The ACL user name to put in the hint.
+        acl_user: String,
+        /// The refused command.
+        command: String,
+        /// The server's reply.
+        reply: String,
+    },
+    /// The master answered a handshake command with an error that retrying cannot fix.
+    #[error("the master refused {command}: {reply}")]
+    Refused {
+        /// The command.
+        command: String,
+        /// The server's reply.
+        reply: String,
+    },
+    /// The master sent something the protocol does not allow at this point.
+    #[error("replication protocol violation at stream offset {offset}: {detail}")]
+    Protocol {
+        /// Replication offset (or handshake byte count) where it happened.
+        offset: u64,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The command stream is not valid RESP.
+    #[error("invalid command stream after replication offset {offset}: {source}")]
+    Decode {
+        /// Replication offset of the last complete command before the bad bytes.
+        offset: u64,
+        /// The decoder's error.
+        source: resp_codec::DecodeError,
+    },
+    /// The link stayed down longer than the configured limit.
+    #[error(
+        "gave up after the link to the master was down for {secs} s; last error: {last_error}"
+    )]
+    GaveUp {
+        /// How long it was down.
+        secs: u64,
+        /// The last failure.
+        last_error: String,
+    },
+    /// The replica was shut down by its owner.
+    #[error("the replica was shut down")]
+    Shutdown,
+}
+
+impl Error {
+    /// Whether retrying cannot help (bad credentials, missing permissions, protocol
+    /// violations, bad configuration). The replica never retries these by itself.
+    pub fn is_fatal(&self) -> bool {
+        !matches!(
+            self,
+            Error::Connect { .. }
+                | Error::ConnectTimeout { .. }
+                | Error::Resolve { .. }
+                | Error::Io { .. }
+        )
+    }
 }

@@ -1,0 +1,768 @@
+//! The sans-IO [`Replica`]: handshake, RDB transfer, command stream, ACK timer, resume.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use resp_codec::{encode_command, Decoder, Frame, Limits, PayloadLen};
+
+use super::config::{AckPolicy, ReplicaConfig, StartFrom};
+use super::event::{Event, StreamCommand};
+use super::handshake::{self, Refusal, Step};
+use super::mark::MarkFinder;
+use crate::error::Error;
+
+/// What the driver must do with the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkAction {
+    /// Open a connection to the master now, then call [`Replica::connected`] (or
+    /// [`Replica::link_lost`] if that fails).
+    Connect,
+    /// Close the connection now (after writing what [`Replica::poll_transmit`] still
+    /// holds, which the driver may drop). Do not report it with `link_lost`.
+    Close,
+}
+
+/// Where the replica is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting to (re)connect.
+    Disconnected,
+    /// The driver was asked to connect.
+    Connecting,
+    /// Handshake commands sent, replies awaited.
+    Handshake,
+    /// `+FULLRESYNC` (or `SYNC`) accepted; waiting for the RDB header.
+    AwaitingRdb,
+    /// RDB bytes arriving.
+    RdbTransfer,
+    /// Receiving the command stream.
+    Streaming,
+    /// Stopped for good: an RDB-only run finished, the owner shut it down, or a fatal
+    /// error (see [`Replica::take_error`]).
+    Closed,
+}
+
+#[derive(Debug)]
+enum Rdb {
+    Sized { remaining: u64 },
+    Eof(MarkFinder),
+}
+
+/// The sans-IO replication client, in the style of quinn-proto: no sockets, no clock.
+///
+/// * Give it time with [`handle_timeout`](Self::handle_timeout) when
+///   [`poll_timeout`](Self::poll_timeout) is due, and received bytes with
+///   [`handle_input`](Self::handle_input).
+/// * Take bytes to send from [`poll_transmit`](Self::poll_transmit), connection orders
+///   from [`poll_link`](Self::poll_link), and consumer events from
+///   [`poll_event`](Self::poll_event).
+/// * Report connections with [`connected`](Self::connected) /
+///   [`link_lost`](Self::link_lost), and applied work with [`ack`](Self::ack).
+///
+/// ```
+/// use std::time::Instant;
+/// use repl_client::{Event, LinkAction, Replica, ReplicaConfig};
+///
+/// let now = Instant::now();
+/// let mut r = Replica::new(ReplicaConfig::builder().build(), now);
+/// assert_eq!(r.poll_link(), Some(LinkAction::Connect));
+/// r.connected(now, 50000);
+/// assert_eq!(&r.poll_transmit().unwrap()[..], b"*1\r\n$4\r\nPING\r\n");
+/// r.handle_input(now, b"+PONG\r\n");
+/// let sent = r.poll_transmit().unwrap(); // REPLCONF listening-port, capa, PSYNC ? -1
+/// assert!(sent.ends_with(b"$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n"));
+/// let id = "0123456789abcdef0123456789abcdef01234567";
+/// r.handle_input(now, format!("+OK\r\n+OK\r\n+FULLRESYNC {id} 100\r\n\n\n$3\r\nabc").as_bytes());
+/// assert_eq!(r.poll_event(), Some(Event::FullResync { replid: id.into(), offset: 100 }));
+/// assert_eq!(r.poll_event(), Some(Event::RdbChunk("abc".into())));
+/// assert_eq!(r.poll_event(), Some(Event::RdbDone { bytes: 3 }));
+/// r.handle_input(now, b"*1\r\n$4\r\nPING\r\n");
+/// let Some(Event::Command(c)) = r.poll_event() else { panic!() };
+/// assert_eq!((c.start, c.end), (100, 114));
+/// ```
+#[derive(Debug)]
+pub struct Replica {
+    cfg: ReplicaConfig,
+    phase: Phase,
+    buf: BytesMut,
+    decoder: Decoder,
+    out: BytesMut,
+    events: VecDeque<Event>,
+    links: VecDeque<LinkAction>,
+    error: Option<Error>,
+
+    // Handshake.
+    steps: VecDeque<Step>,
+    local_port: u16,
+    /// Whether the PSYNC sent on this link asked for a full sync.
+    psync_full: bool,
+    /// The master does not know PSYNC: use SYNC (no offsets to resume from).
+    sync_only: bool,
+    /// The master refused `REPLCONF rdb-only`: close after the RDB ourselves.
+    rdb_only_emulated: bool,
+
+    // Position.
+    replid: Option<String>,
+    /// Offset after the last command handed out (or the snapshot's offset).
+    delivered: u64,
+    /// Offset the consumer reported as applied (<= delivered).
+    applied: u64,
+    /// Database at `delivered` and at `applied`, and the SELECTs in between.
+    db: u32,
+    db_at_applied: u32,
+    selects: VecDeque<(u64, u32)>,
+    /// Stream position of the bytes being decoded (>= delivered while replaying).
+    offset: u64,
+    /// Whether we hold a position the master may continue (stream started).
+    resumable: bool,
+    /// Whether the consumer got anything it would have to throw away on a new full sync.
+    delivered_anything: bool,
+    /// Whether a full sync began since the position we last had.
+    rdb: Option<Rdb>,
+    rdb_bytes: u64,
+
+    // Timers.
+    next_ack: Option<Instant>,
+    retry_at: Option<Instant>,
+    attempt: u32,
+    down_since: Option<Instant>,
+    last_failure: String,
+}
+
+const ACK_PHASES: [Phase; 3] = [Phase::AwaitingRdb, Phase::RdbTransfer, Phase::Streaming];
+
+impl Replica {
+    /// A replica that wants to connect at once ([`poll_link`](Self::poll_link) gives
+    /// [`LinkAction::Connect`]).
+    pub fn new(cfg: ReplicaConfig, now: Instant) -> Replica {
+        let (replid, offset, db, resumable) = match &cfg.start {
+            StartFrom::FullSync => (None, 0, 0, false),
+            StartFrom::Resume { replid, offset, db } => (Some(replid.clone()), *offset, *db, true),
+        };
+        let mut r = Replica {
+            phase: Phase::Connecting,
+            buf: BytesMut::new(),
+            decoder: Decoder::new(),
+            out: BytesMut::new(),
+            events: VecDeque::new(),
+            links: VecDeque::from([LinkAction::Connect]),
+            error: None,
+            steps: VecDeque::new(),
+            local_port: 0,
+            psync_full: true,
+            sync_only: false,
+            rdb_only_emulated: false,
+            replid,
+            delivered: offset,
+            applied: offset,
+            db,
+            db_at_applied: db,
+            selects: VecDeque::new(),
+            offset,
+            resumable,
+            delivered_anything: resumable,
+            rdb: None,
+            rdb_bytes: 0,
+            next_ack: None,
+            retry_at: None,
+            attempt: 0,
+            down_since: Some(now),
+            last_failure: String::new(),
+            cfg,
+        };
+        r.decoder = r.new_decoder();
+        r
+    }
+
+    fn new_decoder(&self) -> Decoder {
+        // A master's bulk arguments are not limited by proto-max-bulk-len (Redis exempts
+        // its master too); keep a generous ceiling instead of none.
+        let limits = Limits {
+            max_bulk_len: 1 << 36,
+            ..Limits::DEFAULT
+        };
+        Decoder::new().with_limits(limits).skip_keepalives(true)
+    }
+
+    // ----- accessors -------------------------------------------------------------------
+
+    /// Current phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+    /// Replication id of the master (empty string for a `SYNC`-only master), once known.
+    pub fn replid(&self) -> Option<&str> {
+        self.replid.as_deref()
+    }
+    /// Offset after the last command handed to the consumer.
+    pub fn delivered_offset(&self) -> u64 {
+        self.delivered
+    }
+    /// Offset the consumer acknowledged as applied (what `REPLCONF ACK` reports).
+    pub fn applied_offset(&self) -> u64 {
+        self.ack_value()
+    }
+    /// Database selected at the applied offset (save it with the offset to resume later).
+    pub fn applied_db(&self) -> u32 {
+        if self.cfg.ack_policy == AckPolicy::Delivered {
+            self.db
+        } else {
+            self.db_at_applied
+        }
+    }
+    /// RDB bytes received in the current (or last) transfer.
+    pub fn rdb_bytes(&self) -> u64 {
+        self.rdb_bytes
+    }
+    /// The fatal error that closed the replica, once (then `None`).
+    pub fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
+    }
+    /// Whether the replica stopped for good.
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    // ----- outputs ---------------------------------------------------------------------
+
+    /// The next consumer event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+    /// Number of events waiting in [`poll_event`](Self::poll_event).
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+    /// Bytes to write to the master, if any.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        (!self.out.is_empty()).then(|| self.out.split().freeze())
+    }
+    /// The next connection order.
+    pub fn poll_link(&mut self) -> Option<LinkAction> {
+        self.links.pop_front()
+    }
+    /// When [`handle_timeout`](Self::handle_timeout) must be called next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Disconnected => self.retry_at,
+            p if ACK_PHASES.contains(&p) && !self.sync_only => self.next_ack,
+            _ => None,
+        }
+    }
+
+    // ----- inputs ----------------------------------------------------------------------
+
+    /// The consumer applied everything up to and including `offset` (the `end` of a
+    /// [`StreamCommand`]). Offsets beyond what was delivered are clamped; going backwards
+    /// is ignored.
+    pub fn ack(&mut self, offset: u64) {
+        let offset = offset.min(self.delivered);
+        if offset <= self.applied {
+            return;
+        }
+        self.applied = offset;
+        while let Some(&(end, db)) = self.selects.front() {
+            if end > offset {
+                break;
+            }
+            self.db_at_applied = db;
+            self.selects.pop_front();
+        }
+    }
+
+    /// Stops: the connection is to be closed, no reconnect.
+    pub fn shutdown(&mut self) {
+        if self.phase != Phase::Closed {
+            self.phase = Phase::Closed;
+            self.links.push_back(LinkAction::Close);
+        }
+    }
+
+    /// A connection to the master is established; `local_port` is its local port (the
+    /// default for `REPLCONF listening-port`). Starts the handshake with `PING`.
+    pub fn connected(&mut self, now: Instant, local_port: u16) {
+        let _ = now;
+        if self.phase != Phase::Connecting {
+            return;
+        }
+        self.phase = Phase::Handshake;
+        self.local_port = local_port;
+        self.buf.clear();
+        self.out.clear();
+        self.decoder = self.new_decoder();
+        self.rdb_only_emulated = false;
+        self.steps = VecDeque::from([Step::Ping]);
+        encode_command(&mut self.out, ["PING"]);
+    }
+
+    /// The connection failed, was closed by the master, or a read/write failed. Schedules
+    /// a reconnect (or gives up, see [`ReplicaConfig`]). Ignored when the replica itself
+    /// ordered [`LinkAction::Close`].
+    pub fn link_lost(&mut self, now: Instant, reason: &str) {
+        match self.phase {
+            Phase::Disconnected | Phase::Closed => {}
+            _ => self.schedule_reconnect(now, reason.to_owned()),
+        }
+    }
+
+    /// Timers: sends `REPLCONF ACK` when due, asks for a reconnect when the backoff ends.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        match self.phase {
+            Phase::Disconnected if self.retry_at.is_some_and(|t| now >= t) => {
+                self.retry_at = None;
+                self.phase = Phase::Connecting;
+                self.links.push_back(LinkAction::Connect);
+            }
+            p if ACK_PHASES.contains(&p)
+                && !self.sync_only
+                && self.next_ack.is_some_and(|t| now >= t) =>
+            {
+                self.send_ack();
+                self.next_ack = Some(now + self.cfg.ack_interval);
+            }
+            _ => {}
+        }
+    }
+
+    /// Bytes received from the master.
+    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+        if !matches!(
+            self.phase,
+            Phase::Handshake | Phase::AwaitingRdb | Phase::RdbTransfer | Phase::Streaming
+        ) {
+            return;
+        }
+        self.buf.extend_from_slice(data);
+        if let Err(e) = self.process(now) {
+            self.fail(e);
+        }
+    }
+
+    // ----- internals -------------------------------------------------------------------
+
+    fn ack_value(&self) -> u64 {
+        match self.cfg.ack_policy {
+            AckPolicy::Applied => self.applied,
+            AckPolicy::Delivered => self.delivered,
+        }
+    }
+
+    fn send_ack(&mut self) {
+        let off = self.ack_value().to_string();
+        encode_command(&mut self.out, ["REPLCONF", "ACK", off.as_str()]);
+    }
+
+    fn fail(&mut self, e: Error) {
+        if self.phase != Phase::Closed {
+            self.phase = Phase::Closed;
+            self.links.push_back(LinkAction::Close);
+        }
+        self.error = Some(e);
+    }
+
+    /// Closes the link and retries later (transient refusal or link failure).
+    fn retry(&mut self, now: Instant, reason: String) {
+        self.links.push_back(LinkAction::Close);
+        self.schedule_reconnect(now, reason);
+    }
+
+    fn schedule_reconnect(&mut self, now: Instant, reason: String) {
+        // What the next attempt asks for follows from where we are.
+        if matches!(self.phase, Phase::AwaitingRdb | Phase::RdbTransfer) {
+            // An incomplete snapshot cannot be resumed: the next sync is a full one.
+            if self.rdb_bytes > 0 || self.phase == Phase::RdbTransfer {
+                self.delivered_anything = true;
+            }
+            self.resumable = false;
+            self.rdb = None;
+        }
+        self.phase = Phase::Disconnected;
+        self.steps.clear();
+        self.buf.clear();
+        self.next_ack = None;
+        self.last_failure = reason.clone();
+        let down_since = *self.down_since.get_or_insert(now);
+        if let Some(limit) = self.cfg.give_up_after {
+            if now.saturating_duration_since(down_since) >= limit {
+                self.fail(Error::GaveUp {
+                    secs: now.saturating_duration_since(down_since).as_secs(),
+                    last_error: reason,
+                });
+                return;
+            }
+        }
+        self.attempt = self.attempt.saturating_add(1);
+        let exp = self.attempt.saturating_sub(1).min(16);
+        let delay = self
+            .cfg
+            .backoff_min
+            .saturating_mul(1u32 << exp)
+            .min(self.cfg.backoff_max);
+        self.retry_at = Some(now + delay);
+        self.events.push_back(Event::Reconnecting {
+            reason,
+            attempt: self.attempt,
+            delay,
+        });
+    }
+
+    /// The link works again: reset the backoff.
+    fn link_ok(&mut self) {
+        self.attempt = 0;
+        self.down_since = None;
+    }
+
+    fn psync_args(&self) -> (String, String) {
+        match (&self.replid, self.resumable) {
+            (Some(id), true) if !self.cfg.rdb_only && !id.is_empty() => {
+                (id.clone(), (self.ack_value() + 1).to_string())
+            }
+            _ => ("?".to_owned(), "-1".to_owned()),
+        }
+    }
+
+    fn process(&mut self, now: Instant) -> Result<(), Error> {
+        loop {
+            let progressed = match self.phase {
+                Phase::Handshake => self.process_handshake(now)?,
+                Phase::AwaitingRdb => self.process_rdb_header(now)?,
+                Phase::RdbTransfer => self.process_rdb(now)?,
+                Phase::Streaming => {
+                    self.process_stream()?;
+                    false
+                }
+                _ => false,
+            };
+            if !progressed {
+                return Ok(());
+            }
+        }
+    }
+
+    fn process_handshake(&mut self, now: Instant) -> Result<bool, Error> {
+        let Some(d) = self
+            .decoder
+            .decode(&mut self.buf)
+            .map_err(|source| Error::Protocol {
+                offset: self.decoder.position(),
+                detail: format!("handshake reply: {source}"),
+            })?
+        else {
+            return Ok(false);
+        };
+        let Some(step) = self.steps.pop_front() else {
+            return Err(Error::Protocol {
+                offset: self.decoder.position(),
+                detail: format!("unexpected {} reply during the handshake", d.frame.kind()),
+            });
+        };
+        let (ok, text) = match &d.frame {
+            Frame::Simple(s) => (true, String::from_utf8_lossy(s).into_owned()),
+            Frame::Error(s) => (false, String::from_utf8_lossy(s).into_owned()),
+            other => {
+                return Err(Error::Protocol {
+                    offset: self.decoder.position(),
+                    detail: format!("{} reply to {}", other.kind(), step.command()),
+                })
+            }
+        };
+        if ok {
+            self.handshake_ok(now, step, &text)?;
+        } else {
+            self.handshake_err(now, step, &text)?;
+        }
+        Ok(self.phase == Phase::Handshake || self.phase == Phase::AwaitingRdb)
+    }
+
+    fn handshake_ok(&mut self, now: Instant, step: Step, text: &str) -> Result<(), Error> {
+        match step {
+            Step::Ping => self.send_after_ping(),
+            Step::Psync => {
+                if let Some((replid, offset)) = handshake::parse_fullresync(text) {
+                    self.begin_full_sync(replid, offset);
+                } else if let Some(new_id) = handshake::parse_continue(text) {
+                    if self.psync_full {
+                        return Err(Error::Protocol {
+                            offset: 0,
+                            detail: "+CONTINUE in reply to PSYNC ? -1".into(),
+                        });
+                    }
+                    self.continue_stream(now, new_id);
+                } else {
+                    return Err(Error::Protocol {
+                        offset: 0,
+                        detail: format!("unexpected PSYNC reply `+{text}`"),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn handshake_err(&mut self, now: Instant, step: Step, msg: &str) -> Result<(), Error> {
+        let code = msg.split(' ').next().unwrap_or("");
+        if step == Step::Ping
+            && self.cfg.password.is_some()
+            && (matches!(code, "NOAUTH" | "NOPERM") || msg.contains("operation not permitted"))
+        {
+            // Authentication comes next.
+            self.send_after_ping();
+            return Ok(());
+        }
+        match handshake::classify(&self.cfg, step, msg) {
+            Refusal::Fatal(e) => Err(e),
+            Refusal::Transient => {
+                self.retry(now, format!("{} refused for now: -{msg}", step.command()));
+                Ok(())
+            }
+            Refusal::Other => match step {
+                Step::ListeningPort | Step::Capa => Ok(()),
+                Step::RdbOnly => {
+                    self.rdb_only_emulated = true;
+                    Ok(())
+                }
+                Step::Psync if !self.cfg.rdb_only || self.rdb_only_emulated => {
+                    // A master without PSYNC (before 2.8): the old protocol.
+                    self.sync_only = true;
+                    encode_command(&mut self.out, ["SYNC"]);
+                    self.steps.push_back(Step::Sync);
+                    self.phase = Phase::AwaitingRdb;
+                    Ok(())
+                }
+                _ => Err(Error::Refused {
+                    command: step.command().into(),
+                    reply: format!("-{msg}"),
+                }),
+            },
+        }
+    }
+
+    fn send_after_ping(&mut self) {
+        let (id, off) = self.psync_args();
+        self.psync_full = id == "?";
+        let steps = handshake::after_ping(&self.cfg, self.local_port, (&id, &off), &mut self.out);
+        self.steps.extend(steps);
+    }
+
+    fn begin_full_sync(&mut self, replid: String, offset: u64) {
+        let ev = if self.delivered_anything {
+            Event::NewFullSync {
+                replid: replid.clone(),
+                offset,
+                previous_replid: self.replid.clone().filter(|s| !s.is_empty()),
+                previous_offset: self.resumable.then_some(self.delivered),
+            }
+        } else {
+            Event::FullResync {
+                replid: replid.clone(),
+                offset,
+            }
+        };
+        self.events.push_back(ev);
+        self.replid = Some(replid);
+        self.delivered = offset;
+        self.applied = offset;
+        self.offset = offset;
+        self.db = 0;
+        self.db_at_applied = 0;
+        self.selects.clear();
+        self.resumable = false;
+        self.delivered_anything = true;
+        self.rdb_bytes = 0;
+        self.phase = Phase::AwaitingRdb;
+        self.next_ack = None; // first ACK one interval after the first RDB byte
+    }
+
+    fn continue_stream(&mut self, now: Instant, new_id: Option<String>) {
+        if let Some(id) = new_id {
+            self.replid = Some(id);
+        }
+        // The master resends from applied+1; what was delivered beyond is replayed
+        // silently so the consumer sees no duplicate.
+        self.offset = self.ack_value();
+        self.db = self.applied_db();
+        self.phase = Phase::Streaming;
+        self.resumable = true;
+        self.link_ok();
+        self.next_ack = Some(now + self.cfg.ack_interval);
+        self.events.push_back(Event::Continue {
+            replid: self.replid.clone().unwrap_or_default(),
+            offset: self.delivered,
+        });
+    }
+
+    fn process_rdb_header(&mut self, now: Instant) -> Result<bool, Error> {
+        let first = self.buf.iter().copied().find(|&b| b != b'\n');
+        if first == Some(b'-') || first == Some(b'+') {
+            // The master aborted the sync (or a SYNC reply); treat the line as a reply.
+            let Some(d) = self
+                .decoder
+                .decode(&mut self.buf)
+                .map_err(|source| Error::Protocol {
+                    offset: self.offset,
+                    detail: format!("reply before the RDB: {source}"),
+                })?
+            else {
+                return Ok(false);
+            };
+            let text = d
+                .frame
+                .error_message()
+                .or(d.frame.as_bytes())
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            if d.frame.is_error() {
+                let step = self.steps.pop_front().unwrap_or(Step::Psync);
+                return match handshake::classify(&self.cfg, step, &text) {
+                    Refusal::Fatal(e) => Err(e),
+                    _ => {
+                        self.retry(now, format!("the master aborted the sync: -{text}"));
+                        Ok(false)
+                    }
+                };
+            }
+            return Err(Error::Protocol {
+                offset: self.offset,
+                detail: format!("`+{text}` where the RDB header was expected"),
+            });
+        }
+        let Some(h) = self
+            .decoder
+            .decode_payload_header(&mut self.buf)
+            .map_err(|source| Error::Protocol {
+                offset: self.offset,
+                detail: format!("RDB header: {source}"),
+            })?
+        else {
+            return Ok(false);
+        };
+        if self.steps.front() == Some(&Step::Sync) {
+            // The old protocol: no replication id, offsets count from 0.
+            self.steps.clear();
+            self.begin_full_sync(String::new(), 0);
+        }
+        self.rdb = Some(match h.payload {
+            PayloadLen::Exact(n) => Rdb::Sized { remaining: n },
+            PayloadLen::EofMark(mark) => Rdb::Eof(MarkFinder::new(mark)),
+        });
+        self.phase = Phase::RdbTransfer;
+        self.link_ok();
+        self.next_ack = Some(now + self.cfg.ack_interval);
+        Ok(true)
+    }
+
+    fn process_rdb(&mut self, now: Instant) -> Result<bool, Error> {
+        if self.buf.is_empty() {
+            return Ok(false);
+        }
+        let done = match &mut self.rdb {
+            Some(Rdb::Sized { remaining }) => {
+                let n = usize::try_from(*remaining)
+                    .unwrap_or(usize::MAX)
+                    .min(self.buf.len());
+                let chunk = self.buf.split_to(n).freeze();
+                *remaining -= n as u64;
+                self.rdb_bytes += n as u64;
+                if !chunk.is_empty() {
+                    self.events.push_back(Event::RdbChunk(chunk));
+                }
+                *remaining == 0
+            }
+            Some(Rdb::Eof(finder)) => {
+                let (emit, done) = finder.scan(&mut self.buf);
+                if let Some(chunk) = emit {
+                    self.rdb_bytes += chunk.len() as u64;
+                    self.events.push_back(Event::RdbChunk(chunk));
+                }
+                done
+            }
+            None => {
+                return Err(Error::Protocol {
+                    offset: self.offset,
+                    detail: "no RDB state".into(),
+                })
+            }
+        };
+        if !done {
+            return Ok(false);
+        }
+        let diskless = matches!(self.rdb, Some(Rdb::Eof(_)));
+        self.rdb = None;
+        // Keep the decoder's byte count (used in its error offsets) in step.
+        let _ = self.decoder.note_raw_bytes(self.rdb_bytes);
+        self.events.push_back(Event::RdbDone {
+            bytes: self.rdb_bytes,
+        });
+        if self.cfg.rdb_only {
+            self.phase = Phase::Closed;
+            self.links.push_back(LinkAction::Close);
+            self.events.push_back(Event::Finished);
+            return Ok(false);
+        }
+        self.phase = Phase::Streaming;
+        self.resumable = !self.sync_only;
+        if diskless && !self.sync_only {
+            // The master starts the stream only on an ACK it receives after it noticed
+            // the end of the transfer: one now, then every interval (the timer).
+            self.send_ack();
+            self.next_ack = Some(now + self.cfg.ack_interval);
+        }
+        Ok(true)
+    }
+
+    fn process_stream(&mut self) -> Result<(), Error> {
+        loop {
+            let cmd = match self.decoder.decode_command(&mut self.buf) {
+                Ok(Some(c)) => c,
+                Ok(None) => return Ok(()),
+                Err(source) => {
+                    return Err(Error::Decode {
+                        offset: self.offset,
+                        source,
+                    })
+                }
+            };
+            let start = self.offset;
+            let end = start + cmd.wire_len() as u64;
+            self.offset = end;
+            if cmd.is("SELECT") {
+                let db = cmd
+                    .arg(0)
+                    .and_then(|a| std::str::from_utf8(a).ok())
+                    .and_then(|s| s.parse::<u32>().ok())
+                    .ok_or_else(|| Error::Protocol {
+                        offset: start,
+                        detail: "SELECT without a valid database number".into(),
+                    })?;
+                self.db = db;
+                if end > self.delivered {
+                    self.selects.push_back((end, db));
+                }
+            }
+            if end <= self.delivered {
+                continue; // replayed after a resume from the applied offset
+            }
+            if cmd.is("REPLCONF")
+                && cmd
+                    .arg(0)
+                    .is_some_and(|a| a.eq_ignore_ascii_case(b"GETACK"))
+            {
+                self.send_ack();
+            }
+            self.delivered = end;
+            if self.cfg.ack_policy == AckPolicy::Delivered {
+                self.applied = end;
+                self.db_at_applied = self.db;
+                self.selects.clear();
+            }
+            self.events.push_back(Event::Command(StreamCommand {
+                db: self.db,
+                start,
+                end,
+                command: cmd,
+            }));
+        }
+    }
+}
