@@ -242,6 +242,7 @@ impl<'a> ElemIter<'a> for ListpackIter<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

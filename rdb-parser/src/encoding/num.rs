@@ -57,6 +57,7 @@ pub fn canonical_i64(s: &[u8]) -> Option<i64> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::canonical_i64;
 

@@ -60,6 +60,7 @@ pub fn ascii_double_header(len_byte: u8) -> AsciiDoubleHeader {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

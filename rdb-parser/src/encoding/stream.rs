@@ -214,13 +214,14 @@ impl<'a> StreamNode<'a> {
         self.master_id
     }
 
-    /// Live (non-deleted) entries the master entry declares.
-    pub fn count(&self) -> u64 {
+    /// Live (non-deleted) entries the master entry declares. (Not named `count`, which
+    /// would be shadowed by `Iterator::count`.)
+    pub fn live_count(&self) -> u64 {
         self.count
     }
 
     /// Deleted entries the master entry declares.
-    pub fn deleted(&self) -> u64 {
+    pub fn deleted_count(&self) -> u64 {
         self.deleted
     }
 
