@@ -1,5 +1,5 @@
 //! An RDB encoder: primitives, compact-encoding builders, value bodies for every type and
-//! a whole-file `RdbWriter`.
+//! a whole-file [`RdbWriter`].
 //!
 //! Everything here writes what Redis (or Valkey) itself writes, byte for byte where Redis
 //! is deterministic: shortest lengths, integer-encoded strings only in canonical form,
@@ -11,7 +11,7 @@
 //! targets (for example a quicklist-2 list as a type-14 quicklist of ziplists).
 //!
 //! ```
-//! use rdb_parser::write::{ListpackBuilder, StrOpts, put_blob_value};
+//! use rdb_parser::write::{rdb_type, ListpackBuilder, RdbWriter, StrOpts, put_blob_value};
 //!
 //! let mut lp = ListpackBuilder::new();
 //! for m in [&b"a"[..], b"b", b"42"] {
@@ -20,15 +20,25 @@
 //! let mut body = Vec::new();
 //! put_blob_value(&mut body, StrOpts::default(), &lp.finish()?);
 //! assert_eq!(body[0], 15); // a 15-byte string follows
+//!
+//! let mut w = RdbWriter::redis(11);
+//! w.aux(b"redis-ver", b"7.2.4");
+//! w.select_db(0);
+//! w.key(rdb_type::SET_LISTPACK, b"myset", &body);
+//! let file = w.finish();
+//! assert!(file.starts_with(b"REDIS0011"));
+//! assert_eq!(rdb_parser::crc64(&file[..file.len() - 8]).to_le_bytes(), file[file.len() - 8..]);
 //! # Ok::<(), rdb_parser::write::WriteError>(())
 //! ```
 
+mod file;
 mod packed;
 mod prim;
 mod small;
 mod stream;
 mod value;
 
+pub use file::{Flavor, RdbWriter};
 pub use packed::{listpack_of, ziplist_of, ListpackBuilder, ZiplistBuilder};
 pub use prim::{
     put_ascii_double, put_ascii_double_text, put_binary_double, put_i64_le, put_int_string,
