@@ -24,6 +24,8 @@ cargo build --quiet --manifest-path fuzz/Cargo.toml --bins
 echo "== cargo test (workspace)"
 # Integration tests start their own servers on free ports; two test threads keep a 2-core
 # machine responsive.
-cargo test --workspace --all-targets --release -- --test-threads="${TEST_THREADS:-2}"
+# Benches are compiled by clippy --all-targets above; they are run by `cargo bench` and the
+# comparison scripts, never as tests.
+cargo test --workspace --lib --bins --tests --examples --release -- --test-threads="${TEST_THREADS:-2}"
 echo "== doc tests"
 cargo test --workspace --doc --release
