@@ -29,5 +29,6 @@
 
 pub mod client;
 pub mod command;
+pub mod convert;
 pub mod filter;
 pub mod verify;
