@@ -31,7 +31,10 @@ pub enum CodecError {
 /// [`set_protocol`](RespCodec::set_protocol)`(Protocol::Resp3)` after `HELLO 3`).
 ///
 /// Encodes [`Frame`]s, [`Command`]s and argument slices (`&[A]` where `A: AsRef<[u8]>`, an
-/// array of bulk strings).
+/// array of bulk strings). Because several item types are accepted, a bare
+/// `framed.flush()` cannot infer which `Sink` is meant: write
+/// `SinkExt::<Frame>::flush(&mut framed)` (any of the item types works; `send` and `feed`
+/// infer it from their argument).
 ///
 /// ```
 /// use futures::{SinkExt, StreamExt};
