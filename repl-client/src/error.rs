@@ -144,13 +144,17 @@ pub enum Error {
 impl Error {
     /// Whether retrying cannot help (bad credentials, missing permissions, protocol
     /// violations, bad configuration). The replica never retries these by itself.
+    ///
+    /// A TLS handshake failure is fatal when the peer's certificate (or ours) was rejected,
+    /// and transient when the connection merely broke during the handshake.
     pub fn is_fatal(&self) -> bool {
-        !matches!(
-            self,
+        match self {
             Error::Connect { .. }
-                | Error::ConnectTimeout { .. }
-                | Error::Resolve { .. }
-                | Error::Io { .. }
-        )
+            | Error::ConnectTimeout { .. }
+            | Error::Resolve { .. }
+            | Error::Io { .. } => false,
+            Error::TlsHandshake { source, .. } => source.kind() == io::ErrorKind::InvalidData,
+            _ => true,
+        }
     }
 }

@@ -93,13 +93,10 @@ pub(crate) fn classify(cfg: &ReplicaConfig, step: Step, msg: &str) -> Refusal {
     Refusal::Other
 }
 
-/// Appends the commands that follow a successful PING, returning the replies to await.
-pub(crate) fn after_ping(
-    cfg: &ReplicaConfig,
-    local_port: u16,
-    psync: (&str, &str),
-    out: &mut BytesMut,
-) -> Vec<Step> {
+/// Appends the commands that follow a successful PING (pipelined, as a Redis replica
+/// does), returning the replies to await. PSYNC is sent only once they are all answered:
+/// a master refuses PSYNC while replies to us are still pending in its output buffer.
+pub(crate) fn after_ping(cfg: &ReplicaConfig, local_port: u16, out: &mut BytesMut) -> Vec<Step> {
     let mut steps = Vec::new();
     if let Some(pass) = &cfg.password {
         match &cfg.username {
@@ -117,8 +114,6 @@ pub(crate) fn after_ping(
         encode_command(out, ["REPLCONF", "rdb-only", "1"]);
         steps.push(Step::RdbOnly);
     }
-    encode_command(out, ["PSYNC", psync.0, psync.1]);
-    steps.push(Step::Psync);
     steps
 }
 

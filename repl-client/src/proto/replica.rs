@@ -306,6 +306,19 @@ impl Replica {
         }
     }
 
+    /// Connecting or the link failed with `error`: fatal errors (see
+    /// [`Error::is_fatal`], e.g. a rejected certificate) close the replica, others are
+    /// handled as [`link_lost`](Self::link_lost).
+    pub fn link_failed(&mut self, now: Instant, error: Error) {
+        if error.is_fatal() {
+            if self.phase != Phase::Closed {
+                self.fail(error);
+            }
+        } else {
+            self.link_lost(now, &error.to_string());
+        }
+    }
+
     /// Timers: sends `REPLCONF ACK` when due, asks for a reconnect when the backoff ends.
     pub fn handle_timeout(&mut self, now: Instant) {
         match self.phase {
@@ -472,6 +485,13 @@ impl Replica {
         } else {
             self.handshake_err(now, step, &text)?;
         }
+        let configured = matches!(
+            step,
+            Step::Auth | Step::ListeningPort | Step::Capa | Step::RdbOnly
+        );
+        if configured && self.steps.is_empty() && self.phase == Phase::Handshake {
+            self.send_psync();
+        }
         Ok(self.phase == Phase::Handshake || self.phase == Phase::AwaitingRdb)
     }
 
@@ -540,10 +560,15 @@ impl Replica {
     }
 
     fn send_after_ping(&mut self) {
+        let steps = handshake::after_ping(&self.cfg, self.local_port, &mut self.out);
+        self.steps.extend(steps);
+    }
+
+    fn send_psync(&mut self) {
         let (id, off) = self.psync_args();
         self.psync_full = id == "?";
-        let steps = handshake::after_ping(&self.cfg, self.local_port, (&id, &off), &mut self.out);
-        self.steps.extend(steps);
+        encode_command(&mut self.out, ["PSYNC", id.as_str(), off.as_str()]);
+        self.steps.push_back(Step::Psync);
     }
 
     fn begin_full_sync(&mut self, replid: String, offset: u64) {

@@ -33,8 +33,16 @@ fn handshake(r: &mut Replica, now: Instant, psync_reply: &str) -> Vec<u8> {
     r.connected(now, 40000);
     assert_eq!(sent(r), cmd(&["PING"]));
     r.handle_input(now, b"+PONG\r\n");
-    let out = sent(r);
-    r.handle_input(now, format!("+OK\r\n+OK\r\n{psync_reply}").as_bytes());
+    let mut out = sent(r);
+    // PSYNC waits for all AUTH/REPLCONF replies.
+    for _ in 0..4 {
+        r.handle_input(now, b"+OK\r\n");
+        if let Some(b) = r.poll_transmit() {
+            out.extend_from_slice(&b);
+            break;
+        }
+    }
+    r.handle_input(now, psync_reply.as_bytes());
     out
 }
 

@@ -28,6 +28,7 @@ enum Inner {
 pub struct Stream {
     inner: Inner,
     peer: SocketAddr,
+    local: SocketAddr,
     read_timeout: Option<Duration>,
     read_deadline: Option<Pin<Box<Sleep>>>,
 }
@@ -50,6 +51,10 @@ impl Stream {
     /// The address actually connected to.
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
+    }
+    /// The local address of the connection.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
     }
     /// Changes the read timeout (`None`: wait forever).
     pub fn set_read_timeout(&mut self, t: Option<Duration>) {
@@ -114,6 +119,7 @@ async fn connect_inner(opts: &ConnectOptions) -> Result<Stream, Error> {
         source,
     };
     tcp.set_nodelay(true).map_err(sock_err)?;
+    let local = tcp.local_addr().map_err(sock_err)?;
     if let Some(idle) = opts.tcp_keepalive() {
         let ka = socket2::TcpKeepalive::new()
             .with_time(idle)
@@ -139,6 +145,7 @@ async fn connect_inner(opts: &ConnectOptions) -> Result<Stream, Error> {
     Ok(Stream {
         inner,
         peer,
+        local,
         read_timeout: opts.read_timeout(),
         read_deadline: None,
     })
