@@ -430,7 +430,8 @@ fn hashes(c: &mut Conn) {
     small.push("empty".into());
     small.push(Vec::new());
     let mut big = args!["HSET", "hash:big"];
-    for i in 0..300 {
+    // More than hash-max-ziplist-entries (512 by default): a hashtable.
+    for i in 0..600 {
         big.push(format!("field-{i}").into_bytes());
         big.push(
             if i % 3 == 0 {
