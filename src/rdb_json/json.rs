@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use base64::engine::general_purpose::STANDARD;
-use base64::write::EncoderWriter;
+use base64::Engine;
 use rdb_parser::Elem;
 
 /// Writes `bytes` as a JSON string when they are valid UTF-8, else as `{"b64":"<base64>"}`.
@@ -66,42 +66,59 @@ pub fn write_escaped<W: Write + ?Sized>(w: &mut W, utf8: &[u8]) -> io::Result<()
 
 /// Writes `bytes` as standard base64 with padding (no quotes).
 pub fn write_b64<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<()> {
-    let mut enc = B64Writer::new(w);
-    enc.write_all(bytes)?;
-    enc.finish()
+    let mut enc = B64Stream::default();
+    enc.feed(w, bytes)?;
+    enc.finish(w)
 }
 
-/// A streaming base64 encoder: feed it any number of pieces, then [`finish`](Self::finish).
-pub struct B64Writer<'w, W: Write + ?Sized> {
-    inner: EncoderWriter<'static, base64::engine::GeneralPurpose, &'w mut W>,
+/// A streaming base64 encoder for values that arrive in pieces split anywhere: it keeps at
+/// most 2 bytes between pieces and writes everything else at once.
+#[derive(Debug, Default)]
+pub struct B64Stream {
+    carry: [u8; 3],
+    n: usize,
+    buf: Vec<u8>,
 }
 
-impl<W: Write + ?Sized> std::fmt::Debug for B64Writer<'_, W> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("B64Writer")
-    }
-}
-
-impl<'w, W: Write + ?Sized> B64Writer<'w, W> {
-    /// An encoder writing to `w`.
-    pub fn new(w: &'w mut W) -> Self {
-        B64Writer {
-            inner: EncoderWriter::new(w, &STANDARD),
+impl B64Stream {
+    /// Encodes the next piece.
+    pub fn feed<W: Write + ?Sized>(&mut self, w: &mut W, mut data: &[u8]) -> io::Result<()> {
+        if self.n > 0 {
+            let take = (3 - self.n).min(data.len());
+            self.carry[self.n..self.n + take].copy_from_slice(&data[..take]);
+            self.n += take;
+            data = &data[take..];
+            if self.n < 3 {
+                return Ok(());
+            }
+            let carry = self.carry;
+            self.n = 0;
+            self.encode(w, &carry)?;
         }
+        let whole = data.len() / 3 * 3;
+        for piece in data[..whole].chunks(48 * 1024) {
+            self.encode(w, piece)?;
+        }
+        let rest = &data[whole..];
+        self.carry[..rest.len()].copy_from_slice(rest);
+        self.n = rest.len();
+        Ok(())
     }
 
-    /// Writes the final (padded) group.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.inner.finish().map(|_| ())
+    /// Writes the last (padded) group and resets the encoder.
+    pub fn finish<W: Write + ?Sized>(&mut self, w: &mut W) -> io::Result<()> {
+        let carry = self.carry;
+        let n = std::mem::take(&mut self.n);
+        self.encode(w, &carry[..n])
     }
-}
 
-impl<W: Write + ?Sized> Write for B64Writer<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+    fn encode<W: Write + ?Sized>(&mut self, w: &mut W, data: &[u8]) -> io::Result<()> {
+        self.buf.clear();
+        self.buf.resize(data.len().div_ceil(3) * 4, 0);
+        let n = STANDARD
+            .encode_slice(data, &mut self.buf)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        w.write_all(&self.buf[..n])
     }
 }
 
@@ -221,6 +238,23 @@ mod tests {
             assert_eq!(s(|w| write_score(w, v)), want);
             if !v.is_infinite() {
                 assert_eq!(want.parse::<f64>().unwrap().to_bits(), f64::to_bits(v));
+            }
+        }
+    }
+
+    #[test]
+    fn base64_stream_matches_one_shot_for_any_split() {
+        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        for len in [0usize, 1, 2, 3, 4, 5, 100, 1000] {
+            let want = STANDARD.encode(&data[..len]);
+            for cut in [0, 1, 2, len / 2, len] {
+                let cut = cut.min(len);
+                let mut out = Vec::new();
+                let mut e = B64Stream::default();
+                e.feed(&mut out, &data[..cut]).unwrap();
+                e.feed(&mut out, &data[cut..len]).unwrap();
+                e.finish(&mut out).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), want, "{len} {cut}");
             }
         }
     }
