@@ -29,6 +29,7 @@
 
 pub mod client;
 pub mod command;
+pub mod config;
 pub mod convert;
 pub mod filter;
 pub mod verify;

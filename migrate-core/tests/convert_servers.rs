@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use migrate_core::command::ValueType;
-use migrate_core::convert::{Argv, BatchLimits, ConvertOptions, ConvertReport, TargetCaps, ValueWriter};
+use migrate_core::convert::{
+    Argv, BatchLimits, ConvertOptions, ConvertReport, TargetCaps, ValueWriter,
+};
 use rdb_parser::encoding::StreamId;
 use rdb_parser::Elem;
 use test_support::{Conn, RedisServer, Reply, Version};
@@ -15,21 +17,36 @@ fn caps_of(v: Version) -> TargetCaps {
 
 fn opts(v: Version) -> ConvertOptions {
     // Small limits so every value spans several commands.
-    ConvertOptions { caps: caps_of(v), limits: BatchLimits { max_elems: 37, max_bytes: 1000 }, replace: true }
+    ConvertOptions {
+        caps: caps_of(v),
+        limits: BatchLimits {
+            max_elems: 37,
+            max_bytes: 1000,
+        },
+        replace: true,
+    }
 }
 
 fn send(conn: &mut Conn, cmds: &[Argv]) {
     let replies = conn.pipeline(cmds).unwrap();
     for (c, r) in cmds.iter().zip(replies) {
         if let Reply::Error(e) = r {
-            let argv: Vec<String> = c.iter().take(8).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            let argv: Vec<String> = c
+                .iter()
+                .take(8)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
             panic!("{argv:?} rejected: {e}");
         }
     }
 }
 
 fn bulks(r: &Reply) -> Vec<Vec<u8>> {
-    r.as_array().unwrap().iter().map(|x| x.as_bytes().unwrap().to_vec()).collect()
+    r.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_bytes().unwrap().to_vec())
+        .collect()
 }
 
 fn elem_bytes(i: usize) -> Vec<u8> {
@@ -77,7 +94,8 @@ fn check_plain_types(v: Version) {
     c.ok(&["SADD", "set", "old"]);
     let mut w = ValueWriter::new(b"set", ValueType::Set, o).unwrap();
     for i in 0..300 {
-        w.set_add(Elem::Bytes(format!("m{i}").as_bytes()), &mut out).unwrap();
+        w.set_add(Elem::Bytes(format!("m{i}").as_bytes()), &mut out)
+            .unwrap();
     }
     w.finish(Some(far), &mut out).unwrap();
 
@@ -94,7 +112,7 @@ fn check_plain_types(v: Version) {
         0.1,
         1e-300,
         2.2250738585072014e-308,
-        123456789.123456789,
+        123456789.12345679,
         1.0 / 3.0,
     ]
     .iter()
@@ -112,7 +130,13 @@ fn check_plain_types(v: Version) {
     c.ok(&["HSET", "hash", "stale", "1"]);
     let mut w = ValueWriter::new(b"hash", ValueType::Hash, o).unwrap();
     for i in 0..200 {
-        w.hash_set(Elem::Bytes(format!("f{i}").as_bytes()), Elem::Int(i * 3), None, &mut out).unwrap();
+        w.hash_set(
+            Elem::Bytes(format!("f{i}").as_bytes()),
+            Elem::Int(i * 3),
+            None,
+            &mut out,
+        )
+        .unwrap();
     }
     w.finish(None, &mut out).unwrap();
     assert!(out.len() > 30, "expected many batches, got {}", out.len());
@@ -139,11 +163,24 @@ fn check_plain_types(v: Version) {
             // 7.0 stores small zsets as listpacks and writes -0 as the integer 0 whatever
             // the client sends: compare with the server's own handling of a literal -0.0.
             c.ok(&["ZADD", "ctl", "-0.0", "m"]);
-            let ctl: f64 = c.ok(&["ZSCORE", "ctl", "m"]).as_string().unwrap().parse().unwrap();
-            assert_eq!(back.to_bits(), ctl.to_bits(), "{v:?} {m}: -0 handled unlike a native ZADD");
+            let ctl: f64 = c
+                .ok(&["ZSCORE", "ctl", "m"])
+                .as_string()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(
+                back.to_bits(),
+                ctl.to_bits(),
+                "{v:?} {m}: -0 handled unlike a native ZADD"
+            );
             continue;
         }
-        assert_eq!(back.to_bits(), s.to_bits(), "{v:?} {m}: sent {s:e}, server has {got}");
+        assert_eq!(
+            back.to_bits(),
+            s.to_bits(),
+            "{v:?} {m}: sent {s:e}, server has {got}"
+        );
     }
     let h = bulks(&c.ok(&["HGETALL", "hash"]));
     assert_eq!(h.len(), 400);
@@ -172,7 +209,10 @@ fn id(ms: u64, seq: u64) -> StreamId {
 
 fn field(r: &Reply, name: &str) -> Reply {
     let a = r.as_array().unwrap();
-    let i = a.iter().position(|x| x.as_bytes() == Some(name.as_bytes())).unwrap_or_else(|| panic!("no {name}"));
+    let i = a
+        .iter()
+        .position(|x| x.as_bytes() == Some(name.as_bytes()))
+        .unwrap_or_else(|| panic!("no {name}"));
     a[i + 1].clone()
 }
 
@@ -180,15 +220,21 @@ fn build_stream(v: Version, out: &mut Vec<Argv>) -> ConvertReport {
     let mut w = ValueWriter::new(b"s", ValueType::Stream, opts(v)).unwrap();
     for i in 1..=100u64 {
         let val = i.to_string();
-        let pairs = [(Elem::Bytes(b"n"), Elem::Bytes(val.as_bytes())), (Elem::Bytes(b"bin"), Elem::Bytes(b"\x00\xff"))];
+        let pairs = [
+            (Elem::Bytes(b"n"), Elem::Bytes(val.as_bytes())),
+            (Elem::Bytes(b"bin"), Elem::Bytes(b"\x00\xff")),
+        ];
         w.stream_entry(id(1000 + i, i % 3), pairs, out).unwrap();
     }
     // last id beyond the last entry (entries were deleted at the tail).
-    w.stream_meta(id(5000, 1), Some(120), Some(id(4000, 0)), out).unwrap();
-    w.stream_group(b"g1", id(1050, 50 % 3), Some(50), out).unwrap();
+    w.stream_meta(id(5000, 1), Some(120), Some(id(4000, 0)), out)
+        .unwrap();
+    w.stream_group(b"g1", id(1050, 50 % 3), Some(50), out)
+        .unwrap();
     // PEL: 1001-1 .. 1010-1 (delivered at t=1_600_000_000_000 + i, count i)
     for i in 1..=10u64 {
-        w.stream_pel(id(1000 + i, i % 3), 1_600_000_000_000 + i as i64, i).unwrap();
+        w.stream_pel(id(1000 + i, i % 3), 1_600_000_000_000 + i as i64, i)
+            .unwrap();
     }
     w.stream_consumer(b"alice", out).unwrap();
     for i in 1..=6u64 {
@@ -216,41 +262,76 @@ fn check_streams(v: Version) {
     c.ok(&["SET", "s", "stale string"]);
     let mut out = Vec::new();
     let report = build_stream(v, &mut out);
-    assert_eq!((report.pel_claimed, report.pel_lost, report.consumers_not_created), (10, 0, 0));
+    assert_eq!(
+        (
+            report.pel_claimed,
+            report.pel_lost,
+            report.consumers_not_created
+        ),
+        (10, 0, 0)
+    );
     send(&mut c, &out);
 
     assert_eq!(c.ok(&["XLEN", "s"]).as_int(), Some(100));
     let info = c.ok(&["XINFO", "STREAM", "s"]);
-    assert_eq!(field(&info, "last-generated-id").as_string().unwrap(), "5000-1");
+    assert_eq!(
+        field(&info, "last-generated-id").as_string().unwrap(),
+        "5000-1"
+    );
     assert_eq!(field(&info, "groups").as_int(), Some(2));
     if v >= Version::V7_0 {
         assert_eq!(field(&info, "entries-added").as_int(), Some(120));
-        assert_eq!(field(&info, "max-deleted-entry-id").as_string().unwrap(), "4000-0");
+        assert_eq!(
+            field(&info, "max-deleted-entry-id").as_string().unwrap(),
+            "4000-0"
+        );
     }
     let entries = c.ok(&["XRANGE", "s", "-", "+", "COUNT", "2"]);
     let first = entries.as_array().unwrap()[0].as_array().unwrap().to_vec();
     assert_eq!(first[0].as_string().unwrap(), "1001-1");
-    assert_eq!(bulks(&first[1]), vec![b"n".to_vec(), b"1".to_vec(), b"bin".to_vec(), b"\x00\xff".to_vec()]);
+    assert_eq!(
+        bulks(&first[1]),
+        vec![
+            b"n".to_vec(),
+            b"1".to_vec(),
+            b"bin".to_vec(),
+            b"\x00\xff".to_vec()
+        ]
+    );
 
     let groups = c.ok(&["XINFO", "GROUPS", "s"]);
     let g1 = &groups.as_array().unwrap()[0];
     assert_eq!(field(g1, "name").as_string().unwrap(), "g1");
-    assert_eq!(field(g1, "last-delivered-id").as_string().unwrap(), "1050-2");
+    assert_eq!(
+        field(g1, "last-delivered-id").as_string().unwrap(),
+        "1050-2"
+    );
     assert_eq!(field(g1, "pending").as_int(), Some(10));
     assert_eq!(field(g1, "consumers").as_int(), Some(3));
     if v >= Version::V7_0 {
         assert_eq!(field(g1, "entries-read").as_int(), Some(50));
     }
     let consumers = c.ok(&["XINFO", "CONSUMERS", "s", "g1"]);
-    let names: Vec<String> =
-        consumers.as_array().unwrap().iter().map(|x| field(x, "name").as_string().unwrap()).collect();
+    let names: Vec<String> = consumers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| field(x, "name").as_string().unwrap())
+        .collect();
     assert_eq!(names, ["alice", "bob", "idle-carol"]);
-    let pending: Vec<i64> =
-        consumers.as_array().unwrap().iter().map(|x| field(x, "pending").as_int().unwrap()).collect();
+    let pending: Vec<i64> = consumers
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| field(x, "pending").as_int().unwrap())
+        .collect();
     assert_eq!(pending, [6, 4, 0]);
 
     // Each PEL entry: owner, delivery count, and delivery time (idle = now - time).
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
     let pel = c.ok(&["XPENDING", "s", "g1", "-", "+", "100"]);
     let pel = pel.as_array().unwrap();
     assert_eq!(pel.len(), 10);
@@ -258,7 +339,10 @@ fn check_streams(v: Version) {
         let i = n as u64 + 1;
         let e = e.as_array().unwrap();
         assert_eq!(e[0].as_string().unwrap(), format!("{}-{}", 1000 + i, i % 3));
-        assert_eq!(e[1].as_string().unwrap(), if i <= 6 { "alice" } else { "bob" });
+        assert_eq!(
+            e[1].as_string().unwrap(),
+            if i <= 6 { "alice" } else { "bob" }
+        );
         let idle = e[2].as_int().unwrap();
         let expect = now_ms - (1_600_000_000_000 + i as i64);
         assert!((idle - expect).abs() < 60_000, "idle {idle} vs {expect}");
@@ -268,10 +352,18 @@ fn check_streams(v: Version) {
 
     assert_eq!(c.ok(&["XLEN", "empty"]).as_int(), Some(0));
     let info = c.ok(&["XINFO", "STREAM", "empty"]);
-    assert_eq!(field(&info, "last-generated-id").as_string().unwrap(), "7-7");
+    assert_eq!(
+        field(&info, "last-generated-id").as_string().unwrap(),
+        "7-7"
+    );
     assert_eq!(field(&info, "groups").as_int(), Some(1));
     let groups = c.ok(&["XINFO", "GROUPS", "empty"]);
-    assert_eq!(field(&groups.as_array().unwrap()[0], "name").as_string().unwrap(), "g");
+    assert_eq!(
+        field(&groups.as_array().unwrap()[0], "name")
+            .as_string()
+            .unwrap(),
+        "g"
+    );
 }
 
 #[test]

@@ -33,7 +33,13 @@ impl Target {
             Reply::Array(Some(items)) => items.iter().any(|i| matches!(i, Reply::Error(_))),
             _ => false,
         };
-        assert!(!bad, "{:?} -> {r:?}", argv.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>());
+        assert!(
+            !bad,
+            "{:?} -> {r:?}",
+            argv.iter()
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>()
+        );
     }
 
     fn apply(&mut self, argv: &[Vec<u8>], d: FilterDecision) {
@@ -47,7 +53,10 @@ impl Target {
                 multi(self, open_multi);
                 self.send(db, argv);
             }
-            FilterDecision::Replace { open_multi, commands } => {
+            FilterDecision::Replace {
+                open_multi,
+                commands,
+            } => {
                 multi(self, open_multi);
                 for TargetCommand { db, argv } in commands {
                     self.send(db, &argv);
@@ -61,7 +70,9 @@ impl Target {
 fn run(source: &mut Conn, target: &mut Target, filter: &mut StreamFilter, cmd: &[&str]) {
     let argv: Vec<Vec<u8>> = cmd.iter().map(|s| s.as_bytes().to_vec()).collect();
     source.ok(&argv);
-    let d = filter.decide(&argv).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let d = filter
+        .decide(&argv)
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     target.apply(&argv, d);
 }
 
@@ -95,7 +106,10 @@ fn db_rewrites(v: Version) {
     let src = RedisServer::start(v);
     let dst = RedisServer::start(v);
     let mut s = src.connect();
-    let mut t = Target { conn: dst.connect(), db: u32::MAX };
+    let mut t = Target {
+        conn: dst.connect(),
+        db: u32::MAX,
+    };
     t.conn.ok(&["SELECT", "9"]);
     t.conn.ok(&["SET", "sentinel", "untouched"]);
     let mut f = StreamFilter::new(Filter {
@@ -121,7 +135,18 @@ fn db_rewrites(v: Version) {
     r(&mut s, &mut t, &mut f, &["select", "0"]);
     r(&mut s, &mut t, &mut f, &["incr", "cnt0"]);
     r(&mut s, &mut t, &mut f, &["EXEC"]);
-    r(&mut s, &mut t, &mut f, &["eval", "return redis.call('set', KEYS[1], ARGV[1])", "1", "e", "v"]);
+    r(
+        &mut s,
+        &mut t,
+        &mut f,
+        &[
+            "eval",
+            "return redis.call('set', KEYS[1], ARGV[1])",
+            "1",
+            "e",
+            "v",
+        ],
+    );
     if v >= Version::V5_0 {
         r(&mut s, &mut t, &mut f, &["SWAPDB", "0", "1"]);
     }
@@ -129,7 +154,12 @@ fn db_rewrites(v: Version) {
         r(&mut s, &mut t, &mut f, &["SELECT", "0"]);
         r(&mut s, &mut t, &mut f, &["COPY", "c", "c-copy", "DB", "1"]);
         r(&mut s, &mut t, &mut f, &["COPY", "c", "c-copy2"]);
-        r(&mut s, &mut t, &mut f, &["COPY", "c", "c-elsewhere", "DB", "5"]); // dropped
+        r(
+            &mut s,
+            &mut t,
+            &mut f,
+            &["COPY", "c", "c-elsewhere", "DB", "5"],
+        ); // dropped
     }
     assert_mapped_equal(&mut s, &mut t, &pairs);
 
@@ -141,7 +171,10 @@ fn db_rewrites(v: Version) {
     r(&mut s, &mut t, &mut f, &["set", "after", "1"]);
     assert_mapped_equal(&mut s, &mut t, &pairs);
     t.conn.ok(&["SELECT", "9"]);
-    assert_eq!(t.conn.ok(&["GET", "sentinel"]).as_string().unwrap(), "untouched");
+    assert_eq!(
+        t.conn.ok(&["GET", "sentinel"]).as_string().unwrap(),
+        "untouched"
+    );
 }
 
 #[test]
@@ -160,7 +193,11 @@ fn db_rewrites_on_7_0() {
 }
 
 fn calls(c: &mut Conn, cmd: &str) -> u64 {
-    let stats = c.cmd(&["INFO", "commandstats"]).unwrap().as_string().unwrap();
+    let stats = c
+        .cmd(&["INFO", "commandstats"])
+        .unwrap()
+        .as_string()
+        .unwrap();
     stats
         .lines()
         .find_map(|l| l.strip_prefix(&format!("cmdstat_{cmd}:calls=")))
@@ -174,7 +211,10 @@ fn transactions_and_key_filter_on_7_0() {
     let src = RedisServer::start(Version::V7_0);
     let dst = RedisServer::start(Version::V7_0);
     let mut s = src.connect();
-    let mut t = Target { conn: dst.connect(), db: u32::MAX };
+    let mut t = Target {
+        conn: dst.connect(),
+        db: u32::MAX,
+    };
     let mut f = StreamFilter::new(Filter {
         keys: KeyFilter::new(vec![b"u:".to_vec()], vec![], &[], &[]).unwrap(),
         ..Filter::default()
@@ -194,11 +234,21 @@ fn transactions_and_key_filter_on_7_0() {
     r(&mut s, &mut t, &mut f, &["EXEC"]);
     assert_eq!(calls(&mut t.conn, "multi"), 1);
     assert_eq!(calls(&mut t.conn, "exec"), 1);
-    r(&mut s, &mut t, &mut f, &["mset", "u:2", "a", "other:4", "b"]); // partial: dropped
+    r(
+        &mut s,
+        &mut t,
+        &mut f,
+        &["mset", "u:2", "a", "other:4", "b"],
+    ); // partial: dropped
     t.conn.ok(&["SELECT", "0"]);
     t.db = 0;
     let keys = t.conn.ok(&["KEYS", "*"]);
-    let mut keys: Vec<String> = keys.as_array().unwrap().iter().map(|k| k.as_string().unwrap()).collect();
+    let mut keys: Vec<String> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect();
     keys.sort();
     assert_eq!(keys, ["u:1", "u:n"]);
 }

@@ -33,7 +33,9 @@ pub struct DbMapping {
 
 /// A mapping that would put two source dbs into one target db.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("db mapping is not one-to-one: source dbs {first} and {second} both map to target db {target}")]
+#[error(
+    "db mapping is not one-to-one: source dbs {first} and {second} both map to target db {target}"
+)]
 pub struct DbMappingError {
     /// One source db.
     pub first: u32,
@@ -67,9 +69,11 @@ impl DbMapping {
     fn check_injective(&self) -> Result<(), DbMappingError> {
         let mut seen: BTreeMap<u32, u32> = BTreeMap::new();
         let mut check = |src: u32, tgt: u32| match seen.insert(tgt, src) {
-            Some(prev) if prev != src => {
-                Err(DbMappingError { first: prev.min(src), second: prev.max(src), target: tgt })
-            }
+            Some(prev) if prev != src => Err(DbMappingError {
+                first: prev.min(src),
+                second: prev.max(src),
+                target: tgt,
+            }),
             _ => Ok(()),
         };
         match &self.allow {
@@ -86,7 +90,11 @@ impl DbMapping {
                 // collides with the source db of the same number.
                 for (&s, &t) in &self.map {
                     if t != s && !self.map.contains_key(&t) {
-                        return Err(DbMappingError { first: s.min(t), second: s.max(t), target: t });
+                        return Err(DbMappingError {
+                            first: s.min(t),
+                            second: s.max(t),
+                            target: t,
+                        });
                     }
                 }
             }
@@ -126,7 +134,8 @@ impl DbMapping {
 
 /// What `FLUSHALL` becomes when only some dbs are migrated (with every db migrated it is
 /// always forwarded unchanged).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum FlushAllPolicy {
     /// `FLUSHDB` (same ASYNC/SYNC flag) in each mapped target db: the migrated data is
     /// flushed, other target dbs are untouched. The default.
@@ -213,21 +222,21 @@ pub enum DbRefusal {
     FlushAllRefused,
 }
 
-fn db_arg<A: AsRef<[u8]>>(
-    info: &CommandInfo,
-    argv: &[A],
-    index: usize,
-) -> Result<u32, DbRefusal> {
+fn db_arg<A: AsRef<[u8]>>(info: &CommandInfo, argv: &[A], index: usize) -> Result<u32, DbRefusal> {
     let raw = argv
         .get(index)
-        .ok_or(DbRefusal::MissingArgument { command: info.name, index })?
+        .ok_or(DbRefusal::MissingArgument {
+            command: info.name,
+            index,
+        })?
         .as_ref();
-    std::str::from_utf8(raw).ok().and_then(|s| s.parse::<u32>().ok()).ok_or_else(|| {
-        DbRefusal::BadDbArgument {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| s.parse::<u32>().ok())
+        .ok_or_else(|| DbRefusal::BadDbArgument {
             command: info.name,
             value: String::from_utf8_lossy(raw).into_owned(),
-        }
-    })
+        })
 }
 
 fn owned<A: AsRef<[u8]>>(argv: &[A]) -> Vec<Vec<u8>> {
@@ -260,11 +269,18 @@ pub fn rewrite_db_command<A: AsRef<[u8]>>(
         }
         DbArgs::Move => {
             let n = db_arg(info, argv, 2)?;
-            let key = argv.get(1).ok_or(DbRefusal::MissingArgument { command: info.name, index: 1 })?;
+            let key = argv.get(1).ok_or(DbRefusal::MissingArgument {
+                command: info.name,
+                index: 1,
+            })?;
             match (cur, mapping.target(n)) {
                 (Some(x), Some(y)) => Ok(DbRewrite::Replace(vec![TargetCommand {
                     db: Some(x),
-                    argv: vec![b"MOVE".to_vec(), key.as_ref().to_vec(), y.to_string().into_bytes()],
+                    argv: vec![
+                        b"MOVE".to_vec(),
+                        key.as_ref().to_vec(),
+                        y.to_string().into_bytes(),
+                    ],
                 }])),
                 (Some(x), None) => Ok(DbRewrite::Replace(vec![TargetCommand {
                     db: Some(x),
@@ -348,14 +364,18 @@ pub fn rewrite_db_command<A: AsRef<[u8]>>(
                     if targets.is_empty() {
                         return not_migrated(current);
                     }
-                    let flags: Vec<Vec<u8>> = argv.iter().skip(1).map(|a| a.as_ref().to_vec()).collect();
+                    let flags: Vec<Vec<u8>> =
+                        argv.iter().skip(1).map(|a| a.as_ref().to_vec()).collect();
                     Ok(DbRewrite::Replace(
                         targets
                             .into_iter()
                             .map(|t| {
                                 let mut v = vec![b"FLUSHDB".to_vec()];
                                 v.extend(flags.iter().cloned());
-                                TargetCommand { db: Some(t), argv: v }
+                                TargetCommand {
+                                    db: Some(t),
+                                    argv: v,
+                                }
                             })
                             .collect(),
                     ))
@@ -381,8 +401,11 @@ mod tests {
             DbRewrite::Replace(v) => v
                 .into_iter()
                 .map(|c| {
-                    let s: Vec<String> =
-                        c.argv.iter().map(|a| String::from_utf8(a.clone()).unwrap()).collect();
+                    let s: Vec<String> = c
+                        .argv
+                        .iter()
+                        .map(|a| String::from_utf8(a.clone()).unwrap())
+                        .collect();
                     (c.db, s.join(" "))
                 })
                 .collect(),
@@ -406,7 +429,10 @@ mod tests {
         assert_eq!(DbMapping::identity().target(9), Some(9));
         // swap 0 <-> 1 with every db migrated is one-to-one.
         let swap = DbMapping::new(None::<Vec<u32>>, [(0, 1), (1, 0)]).unwrap();
-        assert_eq!((swap.target(0), swap.target(1), swap.target(3)), (Some(1), Some(0), Some(3)));
+        assert_eq!(
+            (swap.target(0), swap.target(1), swap.target(3)),
+            (Some(1), Some(0), Some(3))
+        );
         // 0 -> 1 with every db migrated collides with db 1.
         assert!(DbMapping::new(None::<Vec<u32>>, [(0, 1)]).is_err());
         assert!(DbMapping::new(Some([0, 1]), [(0, 3), (1, 3)]).is_err());
@@ -417,40 +443,101 @@ mod tests {
     fn select_move_copy_swapdb() {
         let m = partial();
         let p = FlushAllPolicy::default();
-        assert_eq!(cmds(rw("select 0", 2, &m, p)), vec![(None, "SELECT 5".into())]);
-        assert_eq!(rw("select 1", 0, &m, p).unwrap(), DbRewrite::Drop(DbDropReason::DbNotMigrated { db: 1 }));
-        assert_eq!(cmds(rw("move k 2", 0, &m, p)), vec![(Some(5), "MOVE k 2".into())]);
-        assert_eq!(cmds(rw("move k 1", 0, &m, p)), vec![(Some(5), "DEL k".into())]);
-        assert!(matches!(rw("move k 0", 1, &m, p), Err(DbRefusal::ValueUnavailable { from: 1, to: 0, .. })));
+        assert_eq!(
+            cmds(rw("select 0", 2, &m, p)),
+            vec![(None, "SELECT 5".into())]
+        );
+        assert_eq!(
+            rw("select 1", 0, &m, p).unwrap(),
+            DbRewrite::Drop(DbDropReason::DbNotMigrated { db: 1 })
+        );
+        assert_eq!(
+            cmds(rw("move k 2", 0, &m, p)),
+            vec![(Some(5), "MOVE k 2".into())]
+        );
+        assert_eq!(
+            cmds(rw("move k 1", 0, &m, p)),
+            vec![(Some(5), "DEL k".into())]
+        );
+        assert!(matches!(
+            rw("move k 0", 1, &m, p),
+            Err(DbRefusal::ValueUnavailable { from: 1, to: 0, .. })
+        ));
         assert!(matches!(rw("move k 3", 1, &m, p), Ok(DbRewrite::Drop(_))));
-        assert_eq!(cmds(rw("copy a b db 0 replace", 2, &m, p)), vec![(Some(2), "copy a b db 5 replace".into())]);
+        assert_eq!(
+            cmds(rw("copy a b db 0 replace", 2, &m, p)),
+            vec![(Some(2), "copy a b db 5 replace".into())]
+        );
         assert_eq!(rw("copy a b", 2, &m, p).unwrap(), DbRewrite::Unchanged);
-        assert!(matches!(rw("copy a b DB 1", 2, &m, p), Ok(DbRewrite::Drop(_))));
-        assert!(matches!(rw("copy a b DB 2", 1, &m, p), Err(DbRefusal::ValueUnavailable { .. })));
-        assert_eq!(cmds(rw("swapdb 0 2", 0, &m, p)), vec![(None, "SWAPDB 5 2".into())]);
-        assert!(matches!(rw("swapdb 0 1", 0, &m, p), Err(DbRefusal::SwapDbPartiallyMapped { a: 0, b: 1 })));
+        assert!(matches!(
+            rw("copy a b DB 1", 2, &m, p),
+            Ok(DbRewrite::Drop(_))
+        ));
+        assert!(matches!(
+            rw("copy a b DB 2", 1, &m, p),
+            Err(DbRefusal::ValueUnavailable { .. })
+        ));
+        assert_eq!(
+            cmds(rw("swapdb 0 2", 0, &m, p)),
+            vec![(None, "SWAPDB 5 2".into())]
+        );
+        assert!(matches!(
+            rw("swapdb 0 1", 0, &m, p),
+            Err(DbRefusal::SwapDbPartiallyMapped { a: 0, b: 1 })
+        ));
         assert!(matches!(rw("swapdb 1 3", 0, &m, p), Ok(DbRewrite::Drop(_))));
-        assert!(matches!(rw("swapdb x 3", 0, &m, p), Err(DbRefusal::BadDbArgument { .. })));
-        assert!(matches!(rw("move k", 0, &m, p), Err(DbRefusal::MissingArgument { .. })));
-        assert!(matches!(rw("move k -1", 0, &m, p), Err(DbRefusal::BadDbArgument { .. })));
+        assert!(matches!(
+            rw("swapdb x 3", 0, &m, p),
+            Err(DbRefusal::BadDbArgument { .. })
+        ));
+        assert!(matches!(
+            rw("move k", 0, &m, p),
+            Err(DbRefusal::MissingArgument { .. })
+        ));
+        assert!(matches!(
+            rw("move k -1", 0, &m, p),
+            Err(DbRefusal::BadDbArgument { .. })
+        ));
     }
 
     #[test]
     fn flushes() {
         let m = partial();
-        assert_eq!(rw("flushdb", 0, &m, FlushAllPolicy::default()).unwrap(), DbRewrite::Unchanged);
-        assert!(matches!(rw("flushdb async", 1, &m, FlushAllPolicy::default()), Ok(DbRewrite::Drop(_))));
+        assert_eq!(
+            rw("flushdb", 0, &m, FlushAllPolicy::default()).unwrap(),
+            DbRewrite::Unchanged
+        );
+        assert!(matches!(
+            rw("flushdb async", 1, &m, FlushAllPolicy::default()),
+            Ok(DbRewrite::Drop(_))
+        ));
         assert_eq!(
             cmds(rw("flushall ASYNC", 1, &m, FlushAllPolicy::FlushMappedDbs)),
-            vec![(Some(2), "FLUSHDB ASYNC".into()), (Some(5), "FLUSHDB ASYNC".into())]
+            vec![
+                (Some(2), "FLUSHDB ASYNC".into()),
+                (Some(5), "FLUSHDB ASYNC".into())
+            ]
         );
-        assert_eq!(rw("flushall", 1, &m, FlushAllPolicy::Forward).unwrap(), DbRewrite::Unchanged);
-        assert_eq!(rw("flushall", 1, &m, FlushAllPolicy::Refuse), Err(DbRefusal::FlushAllRefused));
+        assert_eq!(
+            rw("flushall", 1, &m, FlushAllPolicy::Forward).unwrap(),
+            DbRewrite::Unchanged
+        );
+        assert_eq!(
+            rw("flushall", 1, &m, FlushAllPolicy::Refuse),
+            Err(DbRefusal::FlushAllRefused)
+        );
         let all = DbMapping::identity();
-        for p in [FlushAllPolicy::FlushMappedDbs, FlushAllPolicy::Forward, FlushAllPolicy::Refuse] {
+        for p in [
+            FlushAllPolicy::FlushMappedDbs,
+            FlushAllPolicy::Forward,
+            FlushAllPolicy::Refuse,
+        ] {
             assert_eq!(rw("flushall", 3, &all, p).unwrap(), DbRewrite::Unchanged);
         }
         let none = DbMapping::new(Some(Vec::<u32>::new()), []).unwrap();
-        assert!(matches!(rw("flushall", 0, &none, FlushAllPolicy::default()), Ok(DbRewrite::Drop(_))));
+        assert!(matches!(
+            rw("flushall", 0, &none, FlushAllPolicy::default()),
+            Ok(DbRewrite::Drop(_))
+        ));
     }
 }

@@ -61,7 +61,9 @@ pub fn key_indices<A: AsRef<[u8]>>(argv: &[A]) -> Result<Option<Vec<usize>>, Com
 /// The key arguments of `argv` (see [`key_indices`]).
 pub fn keys_of<A: AsRef<[u8]>>(argv: &[A]) -> Result<Option<Vec<&[u8]>>, CommandError> {
     Ok(key_indices(argv)?.map(|idx| {
-        idx.into_iter().filter_map(|i| argv.get(i).map(|a| a.as_ref())).collect()
+        idx.into_iter()
+            .filter_map(|i| argv.get(i).map(|a| a.as_ref()))
+            .collect()
     }))
 }
 
@@ -95,7 +97,9 @@ pub fn key_indices_for<A: AsRef<[u8]>>(
                 }
             }
             KeyRule::NumKeys { count_at } => {
-                let Some(raw) = argv.get(count_at) else { continue };
+                let Some(raw) = argv.get(count_at) else {
+                    continue;
+                };
                 let count = parse_count(info, count_at, raw.as_ref())?;
                 let first = count_at + 1;
                 if count > n - first {
@@ -107,7 +111,12 @@ pub fn key_indices_for<A: AsRef<[u8]>>(
                 }
                 out.extend(first..first + count);
             }
-            KeyRule::Option { from, store, skip1, skip2 } => {
+            KeyRule::Option {
+                from,
+                store,
+                skip1,
+                skip2,
+            } => {
                 let mut i = from;
                 while i < n {
                     let a = argv[i].as_ref();
@@ -133,13 +142,14 @@ pub fn key_indices_for<A: AsRef<[u8]>>(
 }
 
 fn parse_count(info: &CommandInfo, index: usize, raw: &[u8]) -> Result<usize, CommandError> {
-    std::str::from_utf8(raw).ok().and_then(|s| s.parse::<usize>().ok()).ok_or_else(|| {
-        CommandError::BadNumKeys {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .ok_or_else(|| CommandError::BadNumKeys {
             command: info.name,
             index,
             value: String::from_utf8_lossy(raw).into_owned(),
-        }
-    })
+        })
 }
 
 fn streams_keys<A: AsRef<[u8]>>(
@@ -200,9 +210,11 @@ mod tests {
 
     fn keys(cmd: &str) -> Option<Vec<String>> {
         let argv: Vec<&str> = cmd.split(' ').collect();
-        keys_of(&argv)
-            .unwrap()
-            .map(|ks| ks.into_iter().map(|k| String::from_utf8(k.to_vec()).unwrap()).collect())
+        keys_of(&argv).unwrap().map(|ks| {
+            ks.into_iter()
+                .map(|k| String::from_utf8(k.to_vec()).unwrap())
+                .collect()
+        })
     }
 
     fn k(list: &[&str]) -> Option<Vec<String>> {
@@ -224,7 +236,10 @@ mod tests {
         assert_eq!(keys("xgroup HELP"), k(&[]));
         assert_eq!(keys("ping"), k(&[]));
         assert_eq!(keys("flushall ASYNC"), k(&[]));
-        assert_eq!(keys("geosearchstore dst src FROMMEMBER m BYRADIUS 1 km"), k(&["dst", "src"]));
+        assert_eq!(
+            keys("geosearchstore dst src FROMMEMBER m BYRADIUS 1 km"),
+            k(&["dst", "src"])
+        );
         assert_eq!(keys("zrangestore dst src 0 -1"), k(&["dst", "src"]));
         assert_eq!(keys("pfmerge d a b"), k(&["d", "a", "b"]));
     }
@@ -238,7 +253,14 @@ mod tests {
         assert_eq!(keys("lmpop 2 a b LEFT"), k(&["a", "b"]));
         assert_eq!(keys("blmpop 0 1 a LEFT"), k(&["a"]));
         let err = keys_of(&["eval", "s", "5", "a"]).unwrap_err();
-        assert!(matches!(err, CommandError::NumKeysOutOfRange { numkeys: 5, available: 1, .. }));
+        assert!(matches!(
+            err,
+            CommandError::NumKeysOutOfRange {
+                numkeys: 5,
+                available: 1,
+                ..
+            }
+        ));
         let err = keys_of(&["eval", "s", "x", "a"]).unwrap_err();
         assert!(matches!(err, CommandError::BadNumKeys { index: 2, .. }));
         let err = keys_of(&["eval", "s", "-1"]).unwrap_err();
@@ -249,9 +271,15 @@ mod tests {
     fn keyword_shapes() {
         assert_eq!(keys("sort a BY STORE GET STORE STORE d"), k(&["a", "d"]));
         assert_eq!(keys("sort a LIMIT 0 10 ALPHA"), k(&["a"]));
-        assert_eq!(keys("georadius g 1 2 3 km COUNT 5 STORE d STOREDIST e"), k(&["g", "d", "e"]));
+        assert_eq!(
+            keys("georadius g 1 2 3 km COUNT 5 STORE d STOREDIST e"),
+            k(&["g", "d", "e"])
+        );
         assert_eq!(keys("georadiusbymember g m 3 km STORE d"), k(&["g", "d"]));
-        assert_eq!(keys("xreadgroup GROUP g c COUNT 1 STREAMS a b > >"), k(&["a", "b"]));
+        assert_eq!(
+            keys("xreadgroup GROUP g c COUNT 1 STREAMS a b > >"),
+            k(&["a", "b"])
+        );
         assert_eq!(keys("xreadgroup GROUP STREAMS c STREAMS a 0"), k(&["a"]));
         assert!(keys_of(&["xreadgroup", "GROUP", "g", "c", "STREAMS", "a"]).is_err());
         assert_eq!(keys("migrate h 1 k 0 10 COPY"), k(&["k"]));

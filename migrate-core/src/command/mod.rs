@@ -64,7 +64,9 @@ pub enum CommandError {
 /// The class of a command (by its name, `argv[0]`); [`CommandClass::Unknown`] for an empty
 /// argv or a name not in the table.
 pub fn classify<A: AsRef<[u8]>>(argv: &[A]) -> CommandClass {
-    argv.first().and_then(|n| lookup(n.as_ref())).map_or(CommandClass::Unknown, |i| i.class)
+    argv.first()
+        .and_then(|n| lookup(n.as_ref()))
+        .map_or(CommandClass::Unknown, |i| i.class)
 }
 
 #[cfg(test)]
@@ -74,13 +76,19 @@ mod tests {
     #[test]
     fn classes() {
         assert_eq!(classify(&["PING"]), CommandClass::Heartbeat);
-        assert_eq!(classify(&["replconf", "GETACK", "*"]), CommandClass::Control);
+        assert_eq!(
+            classify(&["replconf", "GETACK", "*"]),
+            CommandClass::Control
+        );
         assert_eq!(classify(&["multi"]), CommandClass::Transaction);
         assert_eq!(classify(&["evalsha", "x", "0"]), CommandClass::Script);
         assert_eq!(classify(&["function", "load", "x"]), CommandClass::Function);
         assert_eq!(classify(&["spublish", "c", "m"]), CommandClass::PubSub);
         assert_eq!(classify(&["swapdb", "0", "1"]), CommandClass::Db);
-        assert_eq!(classify(&["xgroup", "setid", "s", "g", "0"]), CommandClass::Write);
+        assert_eq!(
+            classify(&["xgroup", "setid", "s", "g", "0"]),
+            CommandClass::Write
+        );
         assert_eq!(classify::<&str>(&[]), CommandClass::Unknown);
     }
 }

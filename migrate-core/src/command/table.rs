@@ -120,32 +120,74 @@ use ValueType as T;
 
 const NONE: &[KeyRule] = &[];
 const K1: &[KeyRule] = &[K::Index(1)];
-const K12: &[KeyRule] = &[K::Range { first: 1, last: 2, step: 1 }];
-const ALL: &[KeyRule] = &[K::Range { first: 1, last: -1, step: 1 }];
-const ALL_BUT_TIMEOUT: &[KeyRule] = &[K::Range { first: 1, last: -2, step: 1 }];
-const PAIRS: &[KeyRule] = &[K::Range { first: 1, last: -1, step: 2 }];
+const K12: &[KeyRule] = &[K::Range {
+    first: 1,
+    last: 2,
+    step: 1,
+}];
+const ALL: &[KeyRule] = &[K::Range {
+    first: 1,
+    last: -1,
+    step: 1,
+}];
+const ALL_BUT_TIMEOUT: &[KeyRule] = &[K::Range {
+    first: 1,
+    last: -2,
+    step: 1,
+}];
+const PAIRS: &[KeyRule] = &[K::Range {
+    first: 1,
+    last: -1,
+    step: 2,
+}];
 const DEST_NUMKEYS: &[KeyRule] = &[K::Index(1), K::NumKeys { count_at: 2 }];
 const NUMKEYS1: &[KeyRule] = &[K::NumKeys { count_at: 1 }];
 const NUMKEYS2: &[KeyRule] = &[K::NumKeys { count_at: 2 }];
-const BITOP: &[KeyRule] = &[K::Range { first: 2, last: -1, step: 1 }];
+const BITOP: &[KeyRule] = &[K::Range {
+    first: 2,
+    last: -1,
+    step: 1,
+}];
 const SUB_KEY2: &[KeyRule] = &[K::Index(2)];
 const SORT: &[KeyRule] = &[
     K::Index(1),
-    K::Option { from: 2, store: &["STORE"], skip1: &["BY", "GET"], skip2: &["LIMIT"] },
+    K::Option {
+        from: 2,
+        store: &["STORE"],
+        skip1: &["BY", "GET"],
+        skip2: &["LIMIT"],
+    },
 ];
 const GEORADIUS: &[KeyRule] = &[
     K::Index(1),
-    K::Option { from: 6, store: &["STORE", "STOREDIST"], skip1: &["COUNT"], skip2: &[] },
+    K::Option {
+        from: 6,
+        store: &["STORE", "STOREDIST"],
+        skip1: &["COUNT"],
+        skip2: &[],
+    },
 ];
 const GEORADIUSBYMEMBER: &[KeyRule] = &[
     K::Index(1),
-    K::Option { from: 5, store: &["STORE", "STOREDIST"], skip1: &["COUNT"], skip2: &[] },
+    K::Option {
+        from: 5,
+        store: &["STORE", "STOREDIST"],
+        skip1: &["COUNT"],
+        skip2: &[],
+    },
 ];
 const XREAD: &[KeyRule] = &[K::Streams];
 const MIGRATE: &[KeyRule] = &[K::Migrate];
 
 const fn w(name: &'static str, keys: &'static [KeyRule], t: Option<ValueType>) -> CommandInfo {
-    CommandInfo { name, class: C::Write, keys, db: DbArgs::None, value_type: t, db_scoped: true }
+    CommandInfo {
+        name,
+        class: C::Write,
+        keys,
+        db: DbArgs::None,
+        value_type: t,
+        db_scoped: true,
+    }
 }
 
 const fn other(
@@ -155,7 +197,14 @@ const fn other(
     db: DbArgs,
     db_scoped: bool,
 ) -> CommandInfo {
-    CommandInfo { name, class, keys, db, value_type: None, db_scoped }
+    CommandInfo {
+        name,
+        class,
+        keys,
+        db,
+        value_type: None,
+        db_scoped,
+    }
 }
 
 const S: Option<ValueType> = Some(T::String);
@@ -337,7 +386,12 @@ mod tests {
     #[test]
     fn table_is_sorted_unique_and_names_fit() {
         for pair in TABLE.windows(2) {
-            assert!(pair[0].name < pair[1].name, "{} !< {}", pair[0].name, pair[1].name);
+            assert!(
+                pair[0].name < pair[1].name,
+                "{} !< {}",
+                pair[0].name,
+                pair[1].name
+            );
         }
         for row in TABLE {
             assert!(row.name.len() <= MAX_NAME);
@@ -348,8 +402,14 @@ mod tests {
     #[test]
     fn lookup_is_case_insensitive() {
         assert_eq!(lookup(b"set").map(|c| c.name), Some("SET"));
-        assert_eq!(lookup(b"ReStOrE-AsKiNg").map(|c| c.name), Some("RESTORE-ASKING"));
-        assert_eq!(lookup(b"zunionstore").map(|c| c.class), Some(CommandClass::Write));
+        assert_eq!(
+            lookup(b"ReStOrE-AsKiNg").map(|c| c.name),
+            Some("RESTORE-ASKING")
+        );
+        assert_eq!(
+            lookup(b"zunionstore").map(|c| c.class),
+            Some(CommandClass::Write)
+        );
         assert!(lookup(b"json.set").is_none());
         assert!(lookup(b"").is_none());
         assert!(lookup(&[b'x'; 100]).is_none());
@@ -360,7 +420,15 @@ mod tests {
 
     #[test]
     fn value_type_names_round_trip() {
-        for t in [T::String, T::List, T::Set, T::ZSet, T::Hash, T::Stream, T::Module] {
+        for t in [
+            T::String,
+            T::List,
+            T::Set,
+            T::ZSet,
+            T::Hash,
+            T::Stream,
+            T::Module,
+        ] {
             assert_eq!(ValueType::from_name(t.name()), Some(t));
         }
         assert_eq!(ValueType::from_name("ZSET"), Some(T::ZSet));

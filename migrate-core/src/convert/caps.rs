@@ -66,7 +66,10 @@ pub struct BatchLimits {
 impl Default for BatchLimits {
     /// 256 elements and 1 MiB per command.
     fn default() -> BatchLimits {
-        BatchLimits { max_elems: 256, max_bytes: 1 << 20 }
+        BatchLimits {
+            max_elems: 256,
+            max_bytes: 1 << 20,
+        }
     }
 }
 

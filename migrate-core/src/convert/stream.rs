@@ -79,7 +79,10 @@ impl ValueWriter {
             argv.push(v.to_vec());
         }
         if argv.len() == 3 {
-            return Err(ConvertError::EmptyStreamEntry { key: lossy(&self.key), id: format!("{}-{}", id.ms, id.seq) });
+            return Err(ConvertError::EmptyStreamEntry {
+                key: lossy(&self.key),
+                id: format!("{}-{}", id.ms, id.seq),
+            });
         }
         self.stream.last_entry = Some(id);
         self.report.elements += 1;
@@ -106,8 +109,26 @@ impl ValueWriter {
             // Create the empty stream.
             self.clear(out);
             let k = self.key.clone();
-            self.emit(vec![b"XGROUP".to_vec(), b"CREATE".to_vec(), k.clone(), TMP_GROUP.to_vec(), b"0".to_vec(), b"MKSTREAM".to_vec()], out);
-            self.emit(vec![b"XGROUP".to_vec(), b"DESTROY".to_vec(), k, TMP_GROUP.to_vec()], out);
+            self.emit(
+                vec![
+                    b"XGROUP".to_vec(),
+                    b"CREATE".to_vec(),
+                    k.clone(),
+                    TMP_GROUP.to_vec(),
+                    b"0".to_vec(),
+                    b"MKSTREAM".to_vec(),
+                ],
+                out,
+            );
+            self.emit(
+                vec![
+                    b"XGROUP".to_vec(),
+                    b"DESTROY".to_vec(),
+                    k,
+                    TMP_GROUP.to_vec(),
+                ],
+                out,
+            );
             self.wrote = true;
         }
         let mut argv = vec![b"XSETID".to_vec(), self.key.clone(), id_text(last_id)];
@@ -139,7 +160,13 @@ impl ValueWriter {
             return Err(self.order("stream group before stream metadata"));
         }
         self.end_group(out);
-        let mut argv = vec![b"XGROUP".to_vec(), b"CREATE".to_vec(), self.key.clone(), name.to_vec(), id_text(last_delivered)];
+        let mut argv = vec![
+            b"XGROUP".to_vec(),
+            b"CREATE".to_vec(),
+            self.key.clone(),
+            name.to_vec(),
+            id_text(last_delivered),
+        ];
         if self.opts.caps.stream_v2_meta {
             if let Some(n) = entries_read {
                 argv.push(b"ENTRIESREAD".to_vec());
@@ -148,12 +175,21 @@ impl ValueWriter {
         }
         self.emit(argv, out);
         self.report.groups += 1;
-        self.stream.group = Some(Group { name: name.to_vec(), pel: BTreeMap::new(), consumer: None });
+        self.stream.group = Some(Group {
+            name: name.to_vec(),
+            pel: BTreeMap::new(),
+            consumer: None,
+        });
         Ok(())
     }
 
     /// One entry of the current group's PEL (before its consumers).
-    pub fn stream_pel(&mut self, id: StreamId, delivery_time_ms: i64, delivery_count: u64) -> Result<(), ConvertError> {
+    pub fn stream_pel(
+        &mut self,
+        id: StreamId,
+        delivery_time_ms: i64,
+        delivery_count: u64,
+    ) -> Result<(), ConvertError> {
         self.expect(ValueType::Stream, "stream PEL entry")?;
         let Some(g) = self.stream.group.as_mut() else {
             return Err(self.order("PEL entry outside a group"));
@@ -166,28 +202,44 @@ impl ValueWriter {
     }
 
     /// A consumer of the current group; its pending ids follow.
-    pub fn stream_consumer(&mut self, name: &[u8], out: &mut Vec<Argv>) -> Result<(), ConvertError> {
+    pub fn stream_consumer(
+        &mut self,
+        name: &[u8],
+        out: &mut Vec<Argv>,
+    ) -> Result<(), ConvertError> {
         self.expect(ValueType::Stream, "stream consumer")?;
         if self.stream.group.is_none() {
             return Err(self.order("consumer outside a group"));
         }
         self.end_consumer(out);
         if let Some(g) = self.stream.group.as_mut() {
-            g.consumer = Some(Consumer { name: name.to_vec(), claimed: 0, batch_params: None });
+            g.consumer = Some(Consumer {
+                name: name.to_vec(),
+                claimed: 0,
+                batch_params: None,
+            });
         }
         self.report.consumers += 1;
         Ok(())
     }
 
     /// One pending id of the current consumer (it must be in the group's PEL).
-    pub fn stream_consumer_pel(&mut self, id: StreamId, out: &mut Vec<Argv>) -> Result<(), ConvertError> {
+    pub fn stream_consumer_pel(
+        &mut self,
+        id: StreamId,
+        out: &mut Vec<Argv>,
+    ) -> Result<(), ConvertError> {
         self.expect(ValueType::Stream, "consumer PEL id")?;
         let key = lossy(&self.key);
         let Some(g) = self.stream.group.as_mut() else {
             return Err(self.order("consumer PEL id outside a group"));
         };
         let Some((time, count)) = g.pel.remove(&id) else {
-            return Err(ConvertError::PelIdUnknown { key, group: lossy(&g.name), id: format!("{}-{}", id.ms, id.seq) });
+            return Err(ConvertError::PelIdUnknown {
+                key,
+                group: lossy(&g.name),
+                id: format!("{}-{}", id.ms, id.seq),
+            });
         };
         let Some(c) = g.consumer.as_mut() else {
             return Err(self.order("consumer PEL id before a consumer"));
@@ -220,7 +272,9 @@ impl ValueWriter {
 
     fn end_consumer(&mut self, out: &mut Vec<Argv>) {
         self.flush(out);
-        let Some(g) = self.stream.group.as_mut() else { return };
+        let Some(g) = self.stream.group.as_mut() else {
+            return;
+        };
         let Some(c) = g.consumer.take() else { return };
         if c.claimed > 0 {
             return;
@@ -228,11 +282,25 @@ impl ValueWriter {
         let (group, name) = (g.name.clone(), c.name);
         let caps = self.opts.caps;
         if caps.create_consumer {
-            let argv = vec![b"XGROUP".to_vec(), b"CREATECONSUMER".to_vec(), self.key.clone(), group, name];
+            let argv = vec![
+                b"XGROUP".to_vec(),
+                b"CREATECONSUMER".to_vec(),
+                self.key.clone(),
+                group,
+                name,
+            ];
             self.emit(argv, out);
         } else if caps.version < (6, 0) {
             // 5.0 creates the consumer on lookup; id 0-0 is never pending, so nothing is claimed.
-            let argv = vec![b"XCLAIM".to_vec(), self.key.clone(), group, name, b"0".to_vec(), b"0-0".to_vec(), b"JUSTID".to_vec()];
+            let argv = vec![
+                b"XCLAIM".to_vec(),
+                self.key.clone(),
+                group,
+                name,
+                b"0".to_vec(),
+                b"0-0".to_vec(),
+                b"JUSTID".to_vec(),
+            ];
             self.emit(argv, out);
         } else {
             self.report.consumers_not_created += 1;
@@ -256,6 +324,9 @@ impl ValueWriter {
     }
 
     fn order(&self, what: &'static str) -> ConvertError {
-        ConvertError::StreamOrder { key: lossy(&self.key), what }
+        ConvertError::StreamOrder {
+            key: lossy(&self.key),
+            what,
+        }
     }
 }

@@ -7,14 +7,22 @@ use super::*;
 
 fn text(out: &[Argv]) -> Vec<String> {
     out.iter()
-        .map(|a| a.iter().map(|x| String::from_utf8_lossy(x).into_owned()).collect::<Vec<_>>().join(" "))
+        .map(|a| {
+            a.iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect()
 }
 
 fn opts(major: u32, minor: u32, max_elems: usize, max_bytes: usize) -> ConvertOptions {
     ConvertOptions {
         caps: TargetCaps::for_version(major, minor),
-        limits: BatchLimits { max_elems, max_bytes },
+        limits: BatchLimits {
+            max_elems,
+            max_bytes,
+        },
         replace: true,
     }
 }
@@ -31,7 +39,15 @@ fn strings_chunk_into_set_and_appends() {
     w.string_chunk(b"defghij", &mut out).unwrap();
     w.string_chunk(b"", &mut out).unwrap();
     let r = w.finish(Some(5), &mut out).unwrap();
-    assert_eq!(text(&out), ["SET s abcd", "APPEND s efgh", "APPEND s ij", "PEXPIREAT s 5"]);
+    assert_eq!(
+        text(&out),
+        [
+            "SET s abcd",
+            "APPEND s efgh",
+            "APPEND s ij",
+            "PEXPIREAT s 5"
+        ]
+    );
     assert_eq!((r.commands, r.elements), (4, 10));
 
     let mut out = Vec::new();
@@ -56,7 +72,10 @@ fn collections_batch_and_replace() {
     w.list_push(Elem::Int(4), &mut out).unwrap();
     w.list_push(Elem::Bytes(b"e"), &mut out).unwrap();
     w.finish(None, &mut out).unwrap();
-    assert_eq!(text(&out), ["DEL l", "RPUSH l a b", "RPUSH l c 4", "RPUSH l e"]);
+    assert_eq!(
+        text(&out),
+        ["DEL l", "RPUSH l a b", "RPUSH l c 4", "RPUSH l e"]
+    );
 
     // byte budget
     let mut out = Vec::new();
@@ -69,7 +88,10 @@ fn collections_batch_and_replace() {
 
     // no replace: no DEL
     let mut out = Vec::new();
-    let o = ConvertOptions { replace: false, ..opts(7, 0, 100, 100) };
+    let o = ConvertOptions {
+        replace: false,
+        ..opts(7, 0, 100, 100)
+    };
     let mut w = ValueWriter::new(b"s", ValueType::Set, o).unwrap();
     w.set_add(Elem::Bytes(b"x"), &mut out).unwrap();
     w.finish(Some(9), &mut out).unwrap();
@@ -87,26 +109,35 @@ fn collections_batch_and_replace() {
 fn zsets_and_hashes() {
     let mut out = Vec::new();
     let mut w = ValueWriter::new(b"z", ValueType::ZSet, opts(3, 2, 100, 1000)).unwrap();
-    w.zset_add(Elem::Bytes(b"a"), f64::NEG_INFINITY, &mut out).unwrap();
+    w.zset_add(Elem::Bytes(b"a"), f64::NEG_INFINITY, &mut out)
+        .unwrap();
     w.zset_add(Elem::Bytes(b"b"), 5e-324, &mut out).unwrap();
-    assert!(matches!(w.zset_add(Elem::Bytes(b"n"), f64::NAN, &mut out), Err(ConvertError::NanScore { .. })));
+    assert!(matches!(
+        w.zset_add(Elem::Bytes(b"n"), f64::NAN, &mut out),
+        Err(ConvertError::NanScore { .. })
+    ));
     w.finish(None, &mut out).unwrap();
     assert_eq!(text(&out), ["DEL z", "ZADD z -inf a 5e-324 b"]);
 
     for (major, cmd) in [(3, "HMSET"), (7, "HSET")] {
         let mut out = Vec::new();
         let mut w = ValueWriter::new(b"h", ValueType::Hash, opts(major, 0, 100, 1000)).unwrap();
-        w.hash_set(Elem::Bytes(b"f"), Elem::Int(1), Some(77), &mut out).unwrap();
+        w.hash_set(Elem::Bytes(b"f"), Elem::Int(1), Some(77), &mut out)
+            .unwrap();
         let r = w.finish(None, &mut out).unwrap();
         assert_eq!(text(&out), ["DEL h".to_string(), format!("{cmd} h f 1")]);
         assert_eq!(r.field_ttls_dropped, 1);
     }
     let mut out = Vec::new();
     let mut w = ValueWriter::new(b"h", ValueType::Hash, opts(7, 4, 2, 1000)).unwrap();
-    w.hash_set(Elem::Bytes(b"a"), Elem::Bytes(b"1"), Some(200), &mut out).unwrap();
-    w.hash_set(Elem::Bytes(b"b"), Elem::Bytes(b"2"), Some(100), &mut out).unwrap();
-    w.hash_set(Elem::Bytes(b"c"), Elem::Bytes(b"3"), Some(100), &mut out).unwrap();
-    w.hash_set(Elem::Bytes(b"d"), Elem::Bytes(b"4"), None, &mut out).unwrap();
+    w.hash_set(Elem::Bytes(b"a"), Elem::Bytes(b"1"), Some(200), &mut out)
+        .unwrap();
+    w.hash_set(Elem::Bytes(b"b"), Elem::Bytes(b"2"), Some(100), &mut out)
+        .unwrap();
+    w.hash_set(Elem::Bytes(b"c"), Elem::Bytes(b"3"), Some(100), &mut out)
+        .unwrap();
+    w.hash_set(Elem::Bytes(b"d"), Elem::Bytes(b"4"), None, &mut out)
+        .unwrap();
     let r = w.finish(Some(1000), &mut out).unwrap();
     assert_eq!(
         text(&out),
@@ -127,29 +158,49 @@ fn zsets_and_hashes() {
 fn wrong_pieces_and_unsupported() {
     let mut out = Vec::new();
     let mut w = ValueWriter::new(b"l", ValueType::List, opts(7, 0, 2, 1000)).unwrap();
-    assert!(matches!(w.set_add(Elem::Int(1), &mut out), Err(ConvertError::WrongPiece { .. })));
-    assert!(matches!(w.string_chunk(b"x", &mut out), Err(ConvertError::WrongPiece { .. })));
+    assert!(matches!(
+        w.set_add(Elem::Int(1), &mut out),
+        Err(ConvertError::WrongPiece { .. })
+    ));
+    assert!(matches!(
+        w.string_chunk(b"x", &mut out),
+        Err(ConvertError::WrongPiece { .. })
+    ));
     assert!(matches!(
         ValueWriter::new(b"x", ValueType::Stream, opts(3, 2, 2, 10)),
-        Err(ConvertError::Unsupported { version: (3, 2), .. })
+        Err(ConvertError::Unsupported {
+            version: (3, 2),
+            ..
+        })
     ));
     assert!(ValueWriter::new(b"x", ValueType::Module, opts(7, 0, 2, 10)).is_err());
 }
 
 fn fields<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (Elem<'a>, Elem<'a>)> + 'a {
-    pairs.iter().map(|(f, v)| (Elem::Bytes(f.as_bytes()), Elem::Bytes(v.as_bytes())))
+    pairs
+        .iter()
+        .map(|(f, v)| (Elem::Bytes(f.as_bytes()), Elem::Bytes(v.as_bytes())))
 }
 
 #[test]
 fn streams_full_shape() {
     for (major, minor) in [(5, 0), (6, 2), (7, 0)] {
         let mut out = Vec::new();
-        let mut w = ValueWriter::new(b"x", ValueType::Stream, opts(major, minor, 100, 1000)).unwrap();
-        w.stream_entry(id(1, 0), fields(&[("a", "1")]), &mut out).unwrap();
-        w.stream_entry(id(2, 5), fields(&[("a", "2"), ("b", "3")]), &mut out).unwrap();
-        assert!(w.stream_entry(id(2, 5), fields(&[("a", "1")]), &mut out).is_err());
-        assert!(matches!(w.stream_entry(id(3, 0), fields(&[]), &mut out), Err(ConvertError::EmptyStreamEntry { .. })));
-        w.stream_meta(id(9, 9), Some(4), Some(id(1, 5)), &mut out).unwrap();
+        let mut w =
+            ValueWriter::new(b"x", ValueType::Stream, opts(major, minor, 100, 1000)).unwrap();
+        w.stream_entry(id(1, 0), fields(&[("a", "1")]), &mut out)
+            .unwrap();
+        w.stream_entry(id(2, 5), fields(&[("a", "2"), ("b", "3")]), &mut out)
+            .unwrap();
+        assert!(w
+            .stream_entry(id(2, 5), fields(&[("a", "1")]), &mut out)
+            .is_err());
+        assert!(matches!(
+            w.stream_entry(id(3, 0), fields(&[]), &mut out),
+            Err(ConvertError::EmptyStreamEntry { .. })
+        ));
+        w.stream_meta(id(9, 9), Some(4), Some(id(1, 5)), &mut out)
+            .unwrap();
         w.stream_group(b"g", id(2, 5), Some(2), &mut out).unwrap();
         w.stream_pel(id(1, 0), 1000, 3).unwrap();
         w.stream_pel(id(2, 5), 1000, 3).unwrap();
@@ -164,15 +215,30 @@ fn streams_full_shape() {
             "DEL x".to_string(),
             "XADD x 1-0 a 1".into(),
             "XADD x 2-5 a 2 b 3".into(),
-            if v7 { "XSETID x 9-9 ENTRIESADDED 4 MAXDELETEDID 1-5".into() } else { "XSETID x 9-9".into() },
-            if v7 { "XGROUP CREATE x g 2-5 ENTRIESREAD 2".into() } else { "XGROUP CREATE x g 2-5".into() },
+            if v7 {
+                "XSETID x 9-9 ENTRIESADDED 4 MAXDELETEDID 1-5".into()
+            } else {
+                "XSETID x 9-9".into()
+            },
+            if v7 {
+                "XGROUP CREATE x g 2-5 ENTRIESREAD 2".into()
+            } else {
+                "XGROUP CREATE x g 2-5".into()
+            },
             "XCLAIM x g c1 0 1-0 2-5 TIME 1000 RETRYCOUNT 3 FORCE JUSTID".into(),
         ];
-        want.push(if major == 5 { "XCLAIM x g idle 0 0-0 JUSTID".into() } else { "XGROUP CREATECONSUMER x g idle".into() });
+        want.push(if major == 5 {
+            "XCLAIM x g idle 0 0-0 JUSTID".into()
+        } else {
+            "XGROUP CREATECONSUMER x g idle".into()
+        });
         want.push("XGROUP CREATE x g2 0-0".into());
         want.push("PEXPIREAT x 42".into());
         assert_eq!(text(&out), want, "{major}.{minor}");
-        assert_eq!((r.groups, r.consumers, r.pel_claimed, r.pel_lost, r.elements), (2, 2, 2, 0, 2));
+        assert_eq!(
+            (r.groups, r.consumers, r.pel_claimed, r.pel_lost, r.elements),
+            (2, 2, 2, 0, 2)
+        );
     }
 }
 
@@ -190,7 +256,10 @@ fn streams_edge_cases() {
     w.stream_consumer(b"c", &mut out).unwrap();
     w.stream_consumer_pel(id(1, 1), &mut out).unwrap();
     w.stream_consumer_pel(id(2, 2), &mut out).unwrap();
-    assert!(matches!(w.stream_consumer_pel(id(7, 7), &mut out), Err(ConvertError::PelIdUnknown { .. })));
+    assert!(matches!(
+        w.stream_consumer_pel(id(7, 7), &mut out),
+        Err(ConvertError::PelIdUnknown { .. })
+    ));
     let r = w.finish(None, &mut out).unwrap();
     assert_eq!(
         text(&out),
@@ -208,7 +277,10 @@ fn streams_edge_cases() {
     assert!(!r.empty);
 
     let w = ValueWriter::new(b"x", ValueType::Stream, opts(7, 0, 100, 1000)).unwrap();
-    assert!(matches!(w.finish(None, &mut out), Err(ConvertError::StreamOrder { .. })));
+    assert!(matches!(
+        w.finish(None, &mut out),
+        Err(ConvertError::StreamOrder { .. })
+    ));
 }
 
 proptest::proptest! {

@@ -25,7 +25,11 @@ pub struct ConvertOptions {
 impl ConvertOptions {
     /// Default limits, replacing keys, for a target with `caps`.
     pub fn new(caps: TargetCaps) -> ConvertOptions {
-        ConvertOptions { caps, limits: BatchLimits::default(), replace: true }
+        ConvertOptions {
+            caps,
+            limits: BatchLimits::default(),
+            replace: true,
+        }
     }
 }
 
@@ -66,7 +70,11 @@ fn elem(e: Elem<'_>) -> Vec<u8> {
 impl ValueWriter {
     /// A writer for key `key` holding a value of type `kind`. Module values and (on targets
     /// before 5.0) streams cannot be written as commands.
-    pub fn new(key: &[u8], kind: ValueType, opts: ConvertOptions) -> Result<ValueWriter, ConvertError> {
+    pub fn new(
+        key: &[u8],
+        kind: ValueType,
+        opts: ConvertOptions,
+    ) -> Result<ValueWriter, ConvertError> {
         let unsupported = |what: &'static str| ConvertError::Unsupported {
             key: lossy(key),
             what,
@@ -102,7 +110,11 @@ impl ValueWriter {
         if self.kind == kind {
             Ok(())
         } else {
-            Err(ConvertError::WrongPiece { key: lossy(&self.key), kind: self.kind, piece })
+            Err(ConvertError::WrongPiece {
+                key: lossy(&self.key),
+                kind: self.kind,
+                piece,
+            })
         }
     }
 
@@ -126,7 +138,8 @@ impl ValueWriter {
     pub(super) fn open(&mut self, cmd: &[u8], head: &[&[u8]], out: &mut Vec<Argv>) {
         if self.batch.is_empty() {
             self.clear(out);
-            self.batch.reserve(2 + head.len() + 2 * self.opts.limits.max_elems.min(1024));
+            self.batch
+                .reserve(2 + head.len() + 2 * self.opts.limits.max_elems.min(1024));
             self.batch.push(cmd.to_vec());
             self.batch.push(self.key.clone());
             self.batch.extend(head.iter().map(|h| h.to_vec()));
@@ -163,14 +176,22 @@ impl ValueWriter {
 
     /// A piece of a string value (pieces in order; any sizes). Emitted as `SET` with the
     /// first `max_bytes`, then `APPEND` chunks.
-    pub fn string_chunk(&mut self, mut data: &[u8], out: &mut Vec<Argv>) -> Result<(), ConvertError> {
+    pub fn string_chunk(
+        &mut self,
+        mut data: &[u8],
+        out: &mut Vec<Argv>,
+    ) -> Result<(), ConvertError> {
         self.expect(ValueType::String, "string chunk")?;
         let max = self.opts.limits.max_bytes.max(1);
         while !data.is_empty() {
             if self.batch.is_empty() {
                 let cmd: &[u8] = if self.wrote { b"APPEND" } else { b"SET" };
                 self.cleared = true;
-                self.batch = vec![cmd.to_vec(), self.key.clone(), Vec::with_capacity(max.min(data.len()))];
+                self.batch = vec![
+                    cmd.to_vec(),
+                    self.key.clone(),
+                    Vec::with_capacity(max.min(data.len())),
+                ];
             }
             let full = match self.batch.last_mut() {
                 Some(buf) => {
@@ -214,11 +235,19 @@ impl ValueWriter {
     }
 
     /// A sorted-set member with its score: `ZADD` batches with exact score text.
-    pub fn zset_add(&mut self, member: Elem<'_>, score: f64, out: &mut Vec<Argv>) -> Result<(), ConvertError> {
+    pub fn zset_add(
+        &mut self,
+        member: Elem<'_>,
+        score: f64,
+        out: &mut Vec<Argv>,
+    ) -> Result<(), ConvertError> {
         self.expect(ValueType::ZSet, "zset member")?;
         let mut s = Vec::with_capacity(24);
         if write_score(score, &mut s).is_none() {
-            return Err(ConvertError::NanScore { key: lossy(&self.key), member: lossy(&member.to_vec()) });
+            return Err(ConvertError::NanScore {
+                key: lossy(&self.key),
+                member: lossy(&member.to_vec()),
+            });
         }
         self.open(b"ZADD", &[], out);
         self.add([s, elem(member)], out);
@@ -245,7 +274,11 @@ impl ValueWriter {
                 self.report.field_ttls_dropped += 1;
             }
         }
-        let cmd: &[u8] = if self.opts.caps.hset_multi { b"HSET" } else { b"HMSET" };
+        let cmd: &[u8] = if self.opts.caps.hset_multi {
+            b"HSET"
+        } else {
+            b"HMSET"
+        };
         self.open(cmd, &[], out);
         self.add([f, elem(value)], out);
         Ok(())
@@ -273,7 +306,11 @@ impl ValueWriter {
     /// Ends the value: flushes the last batch, then `PEXPIREAT key ms` when `expire_ms` is
     /// set. A collection that received no element leaves no key (only its `DEL` when
     /// replacing); an empty string is `SET key ""`.
-    pub fn finish(mut self, expire_ms: Option<i64>, out: &mut Vec<Argv>) -> Result<ConvertReport, ConvertError> {
+    pub fn finish(
+        mut self,
+        expire_ms: Option<i64>,
+        out: &mut Vec<Argv>,
+    ) -> Result<ConvertReport, ConvertError> {
         if self.kind == ValueType::Stream {
             self.stream_finish(out)?;
         }
@@ -289,14 +326,22 @@ impl ValueWriter {
             return Ok(self.report);
         }
         if let Some(ms) = expire_ms {
-            let argv = vec![b"PEXPIREAT".to_vec(), self.key.clone(), ms.to_string().into_bytes()];
+            let argv = vec![
+                b"PEXPIREAT".to_vec(),
+                self.key.clone(),
+                ms.to_string().into_bytes(),
+            ];
             self.emit(argv, out);
         }
         Ok(self.report)
     }
 
     fn internal(&self) -> ConvertError {
-        ConvertError::WrongPiece { key: lossy(&self.key), kind: self.kind, piece: "internal state" }
+        ConvertError::WrongPiece {
+            key: lossy(&self.key),
+            kind: self.kind,
+            piece: "internal state",
+        }
     }
 }
 

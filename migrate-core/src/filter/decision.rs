@@ -79,7 +79,8 @@ pub enum DropReason {
 }
 
 /// What to do with a multi-key command whose keys only partly match the key filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PartialPolicy {
     /// Drop it and report [`FilterDecision::DropPartial`] (a warning). The default.
     #[default]
@@ -91,7 +92,8 @@ pub enum PartialPolicy {
 }
 
 /// What to do with a command not in the table (module commands, newer commands).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum UnknownPolicy {
     /// Send it (the target decides; a rejection goes through the error policy). Key filters
     /// cannot apply: its keys are unknown. The default.

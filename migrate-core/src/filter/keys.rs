@@ -121,6 +121,9 @@ mod tests {
     #[test]
     fn bad_regex_is_named() {
         let e = KeyFilter::new(vec![], vec![], &["ok".into(), "(".into()], &[]).unwrap_err();
-        assert!(matches!(e, FilterConfigError::BadRegex { ref pattern, .. } if pattern == "("), "{e}");
+        assert!(
+            matches!(e, FilterConfigError::BadRegex { ref pattern, .. } if pattern == "("),
+            "{e}"
+        );
     }
 }

@@ -70,8 +70,7 @@ use std::collections::BTreeSet;
 
 pub use crate::command::{DbMapping, FlushAllPolicy, ValueType};
 pub use decision::{
-    DropReason, FilterDecision, FilterError, KeyDecision, PartialPolicy, SkipReason,
-    UnknownPolicy,
+    DropReason, FilterDecision, FilterError, KeyDecision, PartialPolicy, SkipReason, UnknownPolicy,
 };
 pub use keys::KeyFilter;
 pub use stream::StreamFilter;
@@ -102,7 +101,8 @@ pub struct CommandFilter {
 }
 
 /// Commands the allow/deny lists never apply to.
-pub const STRUCTURAL_COMMANDS: [&str; 6] = ["SELECT", "MULTI", "EXEC", "DISCARD", "PING", "REPLCONF"];
+pub const STRUCTURAL_COMMANDS: [&str; 6] =
+    ["SELECT", "MULTI", "EXEC", "DISCARD", "PING", "REPLCONF"];
 
 impl CommandFilter {
     /// Lists of command names (any case). Empty `allow` = allow all; deny wins.
@@ -119,7 +119,10 @@ impl CommandFilter {
                 })
                 .collect()
         };
-        Ok(CommandFilter { allow: norm(allow)?, deny: norm(deny)? })
+        Ok(CommandFilter {
+            allow: norm(allow)?,
+            deny: norm(deny)?,
+        })
     }
 
     /// Whether the command named `name` (any case) passes.
@@ -197,11 +200,26 @@ mod tests {
             heartbeat_key: Some(b"hb".to_vec()),
             ..Filter::default()
         };
-        assert_eq!(f.full_key(1, b"a", ValueType::String), KeyDecision::Migrate { db: 4 });
-        assert_eq!(f.full_key(0, b"a", ValueType::String), KeyDecision::Skip(SkipReason::DbNotMigrated));
-        assert_eq!(f.full_key(1, b"tmp:a", ValueType::String), KeyDecision::Skip(SkipReason::KeyFiltered));
-        assert_eq!(f.full_key(1, b"a", ValueType::List), KeyDecision::Skip(SkipReason::TypeFiltered));
-        assert_eq!(f.full_key(1, b"hb", ValueType::String), KeyDecision::Skip(SkipReason::OwnHeartbeat));
+        assert_eq!(
+            f.full_key(1, b"a", ValueType::String),
+            KeyDecision::Migrate { db: 4 }
+        );
+        assert_eq!(
+            f.full_key(0, b"a", ValueType::String),
+            KeyDecision::Skip(SkipReason::DbNotMigrated)
+        );
+        assert_eq!(
+            f.full_key(1, b"tmp:a", ValueType::String),
+            KeyDecision::Skip(SkipReason::KeyFiltered)
+        );
+        assert_eq!(
+            f.full_key(1, b"a", ValueType::List),
+            KeyDecision::Skip(SkipReason::TypeFiltered)
+        );
+        assert_eq!(
+            f.full_key(1, b"hb", ValueType::String),
+            KeyDecision::Skip(SkipReason::OwnHeartbeat)
+        );
     }
 
     #[test]

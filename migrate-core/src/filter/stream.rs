@@ -2,8 +2,8 @@
 //! open transaction) that decides, command by command, what reaches the target.
 
 use crate::command::{
-    key_indices_for, lookup, rewrite_db_command, CommandClass, CommandInfo, DbArgs,
-    DbDropReason, DbRewrite,
+    key_indices_for, lookup, rewrite_db_command, CommandClass, CommandInfo, DbArgs, DbDropReason,
+    DbRewrite,
 };
 
 use super::{DropReason, Filter, FilterDecision, FilterError, PartialPolicy, UnknownPolicy};
@@ -37,7 +37,11 @@ impl StreamFilter {
     /// A filter over a stream that starts in source db 0 (Redis forces a `SELECT` before the
     /// first command anyway).
     pub fn new(filter: Filter) -> StreamFilter {
-        StreamFilter { filter, db: 0, multi: Multi::None }
+        StreamFilter {
+            filter,
+            db: 0,
+            multi: Multi::None,
+        }
     }
 
     /// The settings.
@@ -62,8 +66,13 @@ impl StreamFilter {
 
     /// Decides on the next command of the stream.
     pub fn decide<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Result<FilterDecision, FilterError> {
-        let name = argv.first().ok_or(crate::command::CommandError::Empty)?.as_ref();
-        let Some(info) = lookup(name) else { return self.unknown(name) };
+        let name = argv
+            .first()
+            .ok_or(crate::command::CommandError::Empty)?
+            .as_ref();
+        let Some(info) = lookup(name) else {
+            return self.unknown(name);
+        };
         match info.class {
             CommandClass::Heartbeat => return Ok(FilterDecision::Drop(DropReason::Heartbeat)),
             CommandClass::Control => return Ok(FilterDecision::Drop(DropReason::Control)),
@@ -72,7 +81,13 @@ impl StreamFilter {
         }
         if info.db == DbArgs::Select {
             // Validate and track; nothing is sent: decisions carry their target db.
-            let db = match rewrite_db_command(info, argv, self.db, &self.filter.dbs, self.filter.flushall)? {
+            let db = match rewrite_db_command(
+                info,
+                argv,
+                self.db,
+                &self.filter.dbs,
+                self.filter.flushall,
+            )? {
                 DbRewrite::Drop(DbDropReason::DbNotMigrated { db }) => db,
                 _ => parse_db(argv),
             };
@@ -99,15 +114,24 @@ impl StreamFilter {
         }
         match info.db {
             DbArgs::None => match (info.db_scoped, cur) {
-                (true, None) => Ok(FilterDecision::Drop(DropReason::Db(DbDropReason::DbNotMigrated { db: self.db }))),
+                (true, None) => Ok(FilterDecision::Drop(DropReason::Db(
+                    DbDropReason::DbNotMigrated { db: self.db },
+                ))),
                 (true, Some(t)) => Ok(self.forward(Some(t))),
                 (false, _) => Ok(self.forward(None)),
             },
-            _ => match rewrite_db_command(info, argv, self.db, &self.filter.dbs, self.filter.flushall)? {
+            _ => match rewrite_db_command(
+                info,
+                argv,
+                self.db,
+                &self.filter.dbs,
+                self.filter.flushall,
+            )? {
                 DbRewrite::Unchanged => Ok(self.forward(if info.db_scoped { cur } else { None })),
-                DbRewrite::Replace(commands) => {
-                    Ok(FilterDecision::Replace { open_multi: self.open(), commands })
-                }
+                DbRewrite::Replace(commands) => Ok(FilterDecision::Replace {
+                    open_multi: self.open(),
+                    commands,
+                }),
                 DbRewrite::Drop(r) => Ok(FilterDecision::Drop(DropReason::Db(r))),
             },
         }
@@ -118,11 +142,15 @@ impl StreamFilter {
             return Ok(FilterDecision::Drop(DropReason::CommandDenied(lossy(name))));
         }
         let Some(t) = self.filter.dbs.target(self.db) else {
-            return Ok(FilterDecision::Drop(DropReason::Db(DbDropReason::DbNotMigrated { db: self.db })));
+            return Ok(FilterDecision::Drop(DropReason::Db(
+                DbDropReason::DbNotMigrated { db: self.db },
+            )));
         };
         match self.filter.unknown {
             UnknownPolicy::Forward => Ok(self.forward(Some(t))),
-            UnknownPolicy::Skip => Ok(FilterDecision::Drop(DropReason::UnknownCommand(lossy(name)))),
+            UnknownPolicy::Skip => Ok(FilterDecision::Drop(DropReason::UnknownCommand(lossy(
+                name,
+            )))),
             UnknownPolicy::Fail => Err(FilterError::UnknownCommand(lossy(name))),
         }
     }
@@ -137,7 +165,10 @@ impl StreamFilter {
             "EXEC" | "DISCARD" => {
                 let was = std::mem::replace(&mut self.multi, Multi::None);
                 match was {
-                    Multi::Open => FilterDecision::Forward { db: None, open_multi: false },
+                    Multi::Open => FilterDecision::Forward {
+                        db: None,
+                        open_multi: false,
+                    },
                     Multi::Pending => FilterDecision::Drop(DropReason::EmptyTransaction),
                     Multi::None => FilterDecision::Drop(DropReason::StrayTransactionEnd),
                 }
@@ -189,7 +220,8 @@ impl StreamFilter {
                 let (matched, unmatched): (Vec<usize>, Vec<usize>) = idx
                     .iter()
                     .partition(|&&i| !f.is_heartbeat_key(key(i)) && f.keys.matches(key(i)));
-                let own = |v: Vec<usize>| v.into_iter().map(|i| key(i).to_vec()).collect::<Vec<_>>();
+                let own =
+                    |v: Vec<usize>| v.into_iter().map(|i| key(i).to_vec()).collect::<Vec<_>>();
                 let command = lossy(key(0));
                 match f.partial {
                     PartialPolicy::ForwardWhole => Ok(None),
@@ -200,7 +232,11 @@ impl StreamFilter {
                     })),
                     PartialPolicy::Fail => {
                         let txt = |v: Vec<usize>| v.into_iter().map(|i| lossy(key(i))).collect();
-                        Err(FilterError::PartialKeys { command, matched: txt(matched), unmatched: txt(unmatched) })
+                        Err(FilterError::PartialKeys {
+                            command,
+                            matched: txt(matched),
+                            unmatched: txt(unmatched),
+                        })
                     }
                 }
             }
@@ -217,7 +253,10 @@ impl StreamFilter {
     }
 
     fn forward(&mut self, db: Option<u32>) -> FilterDecision {
-        FilterDecision::Forward { db, open_multi: self.open() }
+        FilterDecision::Forward {
+            db,
+            open_multi: self.open(),
+        }
     }
 }
 
@@ -262,18 +301,42 @@ mod tests {
     #[test]
     fn db_tracking_and_structural() {
         let mut f = StreamFilter::new(users_only());
-        assert_eq!(run(&mut f, "PING"), FilterDecision::Drop(DropReason::Heartbeat));
-        assert_eq!(run(&mut f, "REPLCONF GETACK *"), FilterDecision::Drop(DropReason::Control));
-        assert_eq!(run(&mut f, "SELECT 1"), FilterDecision::Drop(DropReason::SelectTracked { db: 1 }));
+        assert_eq!(
+            run(&mut f, "PING"),
+            FilterDecision::Drop(DropReason::Heartbeat)
+        );
+        assert_eq!(
+            run(&mut f, "REPLCONF GETACK *"),
+            FilterDecision::Drop(DropReason::Control)
+        );
+        assert_eq!(
+            run(&mut f, "SELECT 1"),
+            FilterDecision::Drop(DropReason::SelectTracked { db: 1 })
+        );
         assert_eq!(run(&mut f, "set u:1 x"), fwd(Some(7), false));
-        assert_eq!(run(&mut f, "select 2"), FilterDecision::Drop(DropReason::SelectTracked { db: 2 }));
+        assert_eq!(
+            run(&mut f, "select 2"),
+            FilterDecision::Drop(DropReason::SelectTracked { db: 2 })
+        );
         assert_eq!(f.current_db(), 2);
-        assert!(matches!(run(&mut f, "set u:1 x"), FilterDecision::Drop(DropReason::Db(_))));
-        assert!(matches!(run(&mut f, "json.set u:1 $ 1"), FilterDecision::Drop(DropReason::Db(_))));
+        assert!(matches!(
+            run(&mut f, "set u:1 x"),
+            FilterDecision::Drop(DropReason::Db(_))
+        ));
+        assert!(matches!(
+            run(&mut f, "json.set u:1 $ 1"),
+            FilterDecision::Drop(DropReason::Db(_))
+        ));
         assert!(f.decide(&["select", "x"]).is_err());
-        assert_eq!(run(&mut f, "select 0"), FilterDecision::Drop(DropReason::SelectTracked { db: 0 }));
+        assert_eq!(
+            run(&mut f, "select 0"),
+            FilterDecision::Drop(DropReason::SelectTracked { db: 0 })
+        );
         assert_eq!(run(&mut f, "json.set u:1 $ 1"), fwd(Some(0), false));
-        assert_eq!(run(&mut f, "publish c m"), FilterDecision::Drop(DropReason::PublishNotForwarded));
+        assert_eq!(
+            run(&mut f, "publish c m"),
+            FilterDecision::Drop(DropReason::PublishNotForwarded)
+        );
         assert_eq!(run(&mut f, "function flush"), fwd(None, false));
         assert_eq!(run(&mut f, "eval s 0"), fwd(Some(0), false));
     }
@@ -282,78 +345,144 @@ mod tests {
     fn key_rules() {
         let mut f = StreamFilter::new(users_only());
         assert_eq!(run(&mut f, "set u:1 x"), fwd(Some(0), false));
-        assert_eq!(run(&mut f, "set o:1 x"), FilterDecision::Drop(DropReason::KeysFiltered));
-        assert_eq!(run(&mut f, "SET hb 1 PX 3000"), FilterDecision::Drop(DropReason::OwnHeartbeat));
-        assert_eq!(run(&mut f, "del u:1 hb"), FilterDecision::DropPartial {
-            command: "del".into(),
-            matched: vec![b"u:1".to_vec()],
-            unmatched: vec![b"hb".to_vec()],
-        });
-        assert_eq!(run(&mut f, "mset u:1 a o:1 b"), FilterDecision::DropPartial {
-            command: "mset".into(),
-            matched: vec![b"u:1".to_vec()],
-            unmatched: vec![b"o:1".to_vec()],
-        });
+        assert_eq!(
+            run(&mut f, "set o:1 x"),
+            FilterDecision::Drop(DropReason::KeysFiltered)
+        );
+        assert_eq!(
+            run(&mut f, "SET hb 1 PX 3000"),
+            FilterDecision::Drop(DropReason::OwnHeartbeat)
+        );
+        assert_eq!(
+            run(&mut f, "del u:1 hb"),
+            FilterDecision::DropPartial {
+                command: "del".into(),
+                matched: vec![b"u:1".to_vec()],
+                unmatched: vec![b"hb".to_vec()],
+            }
+        );
+        assert_eq!(
+            run(&mut f, "mset u:1 a o:1 b"),
+            FilterDecision::DropPartial {
+                command: "mset".into(),
+                matched: vec![b"u:1".to_vec()],
+                unmatched: vec![b"o:1".to_vec()],
+            }
+        );
         assert_eq!(run(&mut f, "eval s 2 u:1 u:2 arg"), fwd(Some(0), false));
-        assert_eq!(run(&mut f, "eval s 1 o:1 u:2"), FilterDecision::Drop(DropReason::KeysFiltered));
+        assert_eq!(
+            run(&mut f, "eval s 1 o:1 u:2"),
+            FilterDecision::Drop(DropReason::KeysFiltered)
+        );
         assert!(f.decide(&["eval", "s", "9", "u:1"]).is_err());
 
-        let mut whole = StreamFilter::new(Filter { partial: PartialPolicy::ForwardWhole, ..users_only() });
+        let mut whole = StreamFilter::new(Filter {
+            partial: PartialPolicy::ForwardWhole,
+            ..users_only()
+        });
         assert_eq!(run(&mut whole, "mset u:1 a o:1 b"), fwd(Some(0), false));
-        let mut fail = StreamFilter::new(Filter { partial: PartialPolicy::Fail, ..users_only() });
-        assert!(matches!(fail.decide(&["rename", "u:1", "o:1"]), Err(FilterError::PartialKeys { .. })));
+        let mut fail = StreamFilter::new(Filter {
+            partial: PartialPolicy::Fail,
+            ..users_only()
+        });
+        assert!(matches!(
+            fail.decide(&["rename", "u:1", "o:1"]),
+            Err(FilterError::PartialKeys { .. })
+        ));
     }
 
     #[test]
     fn transactions_open_lazily_and_vanish_when_empty() {
         let mut f = StreamFilter::new(users_only());
-        assert_eq!(run(&mut f, "MULTI"), FilterDecision::Drop(DropReason::MultiDeferred));
+        assert_eq!(
+            run(&mut f, "MULTI"),
+            FilterDecision::Drop(DropReason::MultiDeferred)
+        );
         assert!(f.in_transaction());
-        assert_eq!(run(&mut f, "set o:1 x"), FilterDecision::Drop(DropReason::KeysFiltered));
-        assert_eq!(run(&mut f, "EXEC"), FilterDecision::Drop(DropReason::EmptyTransaction));
+        assert_eq!(
+            run(&mut f, "set o:1 x"),
+            FilterDecision::Drop(DropReason::KeysFiltered)
+        );
+        assert_eq!(
+            run(&mut f, "EXEC"),
+            FilterDecision::Drop(DropReason::EmptyTransaction)
+        );
         assert!(!f.in_transaction());
 
         run(&mut f, "MULTI");
-        assert_eq!(run(&mut f, "set o:1 x"), FilterDecision::Drop(DropReason::KeysFiltered));
-        assert_eq!(run(&mut f, "SELECT 1"), FilterDecision::Drop(DropReason::SelectTracked { db: 1 }));
+        assert_eq!(
+            run(&mut f, "set o:1 x"),
+            FilterDecision::Drop(DropReason::KeysFiltered)
+        );
+        assert_eq!(
+            run(&mut f, "SELECT 1"),
+            FilterDecision::Drop(DropReason::SelectTracked { db: 1 })
+        );
         assert_eq!(run(&mut f, "incr u:2"), fwd(Some(7), true));
         assert_eq!(run(&mut f, "incr u:3"), fwd(Some(7), false));
         assert_eq!(run(&mut f, "EXEC"), fwd(None, false));
-        assert_eq!(run(&mut f, "EXEC"), FilterDecision::Drop(DropReason::StrayTransactionEnd));
+        assert_eq!(
+            run(&mut f, "EXEC"),
+            FilterDecision::Drop(DropReason::StrayTransactionEnd)
+        );
     }
 
     #[test]
     fn db_commands_through_the_filter() {
         let mut f = StreamFilter::new(users_only());
         run(&mut f, "select 1");
-        assert_eq!(run(&mut f, "MULTI"), FilterDecision::Drop(DropReason::MultiDeferred));
+        assert_eq!(
+            run(&mut f, "MULTI"),
+            FilterDecision::Drop(DropReason::MultiDeferred)
+        );
         assert_eq!(
             run(&mut f, "move u:1 0"),
             FilterDecision::Replace {
                 open_multi: true,
-                commands: vec![TargetCommand { db: Some(7), argv: vec![b"MOVE".to_vec(), b"u:1".to_vec(), b"0".to_vec()] }],
+                commands: vec![TargetCommand {
+                    db: Some(7),
+                    argv: vec![b"MOVE".to_vec(), b"u:1".to_vec(), b"0".to_vec()]
+                }],
             }
         );
         run(&mut f, "EXEC");
-        assert_eq!(run(&mut f, "move o:1 0"), FilterDecision::Drop(DropReason::KeysFiltered));
+        assert_eq!(
+            run(&mut f, "move o:1 0"),
+            FilterDecision::Drop(DropReason::KeysFiltered)
+        );
         assert_eq!(run(&mut f, "flushdb"), fwd(Some(7), false));
         match run(&mut f, "flushall") {
             FilterDecision::Replace { commands, .. } => {
-                assert_eq!(commands.iter().map(|c| c.db).collect::<Vec<_>>(), vec![Some(0), Some(7)])
+                assert_eq!(
+                    commands.iter().map(|c| c.db).collect::<Vec<_>>(),
+                    vec![Some(0), Some(7)]
+                )
             }
             other => panic!("{other:?}"),
         }
         run(&mut f, "select 5");
-        assert!(matches!(f.decide(&["move", "u:1", "0"]), Err(FilterError::Db(_))));
-        assert!(matches!(f.decide(&["swapdb", "5", "0"]), Err(FilterError::Db(_))));
+        assert!(matches!(
+            f.decide(&["move", "u:1", "0"]),
+            Err(FilterError::Db(_))
+        ));
+        assert!(matches!(
+            f.decide(&["swapdb", "5", "0"]),
+            Err(FilterError::Db(_))
+        ));
         assert_eq!(
             run(&mut f, "swapdb 1 0"),
             FilterDecision::Replace {
                 open_multi: false,
-                commands: vec![TargetCommand { db: None, argv: vec![b"SWAPDB".to_vec(), b"7".to_vec(), b"0".to_vec()] }],
+                commands: vec![TargetCommand {
+                    db: None,
+                    argv: vec![b"SWAPDB".to_vec(), b"7".to_vec(), b"0".to_vec()]
+                }],
             }
         );
-        let mut refuse = StreamFilter::new(Filter { flushall: FlushAllPolicy::Refuse, ..users_only() });
+        let mut refuse = StreamFilter::new(Filter {
+            flushall: FlushAllPolicy::Refuse,
+            ..users_only()
+        });
         assert!(refuse.decide(&["FLUSHALL"]).is_err());
     }
 
@@ -365,16 +494,40 @@ mod tests {
             ..Filter::default()
         };
         let mut f = StreamFilter::new(base.clone());
-        assert_eq!(run(&mut f, "flushall"), FilterDecision::Drop(DropReason::CommandDenied("flushall".into())));
-        assert_eq!(run(&mut f, "json.set k $ 1"), FilterDecision::Drop(DropReason::CommandDenied("json.set".into())));
-        assert_eq!(run(&mut f, "lpush l a"), FilterDecision::Drop(DropReason::TypeFiltered(ValueType::List)));
+        assert_eq!(
+            run(&mut f, "flushall"),
+            FilterDecision::Drop(DropReason::CommandDenied("flushall".into()))
+        );
+        assert_eq!(
+            run(&mut f, "json.set k $ 1"),
+            FilterDecision::Drop(DropReason::CommandDenied("json.set".into()))
+        );
+        assert_eq!(
+            run(&mut f, "lpush l a"),
+            FilterDecision::Drop(DropReason::TypeFiltered(ValueType::List))
+        );
         assert_eq!(run(&mut f, "del l"), fwd(Some(0), false));
         assert_eq!(run(&mut f, "bf.add k 1"), fwd(Some(0), false));
-        let mut skip = StreamFilter::new(Filter { unknown: UnknownPolicy::Skip, ..base.clone() });
-        assert_eq!(run(&mut skip, "bf.add k 1"), FilterDecision::Drop(DropReason::UnknownCommand("bf.add".into())));
-        let mut fail = StreamFilter::new(Filter { unknown: UnknownPolicy::Fail, ..base });
-        assert!(matches!(fail.decide(&["bf.add", "k"]), Err(FilterError::UnknownCommand(_))));
-        let mut publ = StreamFilter::new(Filter { forward_publish: true, ..Filter::default() });
+        let mut skip = StreamFilter::new(Filter {
+            unknown: UnknownPolicy::Skip,
+            ..base.clone()
+        });
+        assert_eq!(
+            run(&mut skip, "bf.add k 1"),
+            FilterDecision::Drop(DropReason::UnknownCommand("bf.add".into()))
+        );
+        let mut fail = StreamFilter::new(Filter {
+            unknown: UnknownPolicy::Fail,
+            ..base
+        });
+        assert!(matches!(
+            fail.decide(&["bf.add", "k"]),
+            Err(FilterError::UnknownCommand(_))
+        ));
+        let mut publ = StreamFilter::new(Filter {
+            forward_publish: true,
+            ..Filter::default()
+        });
         assert_eq!(run(&mut publ, "PUBLISH c m"), fwd(None, false));
     }
 
