@@ -79,11 +79,15 @@
 //! # Checksum crate
 //!
 //! CRC-64/REDIS (poly 0xAD93D23594C935A9, reflected, init 0, xorout 0) is computed with
-//! `crc-fast` (`CrcAlgorithm::Crc64Redis`, PCLMULQDQ/PMULL folding). Measured on this
-//! project's 2-core x86-64 CI machine over a 64 MiB buffer (`cargo bench -p rdb-parser
-//! --bench crc`): `crc-fast` ≈ 9.6 GB/s, `crc` 3.4 (`CRC_64_REDIS`, 16-entry slice table)
-//! ≈ 1.4 GB/s. `crc64fast` computes CRC-64/XZ, a different variant, and cannot be used.
-//! Both candidates agree bit for bit (tested).
+//! `crc-fast` (`CrcAlgorithm::Crc64Redis`, SIMD carry-less-multiply folding; maintained, MIT
+//! or Apache-2.0). Measured with `cargo bench -p rdb-parser --bench crc` over a 64 MiB
+//! buffer on this project's 2-core x86-64 machine (while other builds were running, load
+//! average ~15, so absolute figures are low): `crc-fast` 6.2 GiB/s; the `crc` 3.4 crate's
+//! `CRC_64_REDIS` 0.14 GiB/s with its default byte table and 0.66 GiB/s with `Table<16>`
+//! (slice-by-16). That is ~9x faster than the best `crc` configuration, so checksumming
+//! never limits parsing. `crc64fast` computes CRC-64/XZ, a different variant, and cannot be
+//! used. `crc-fast` and `crc` agree bit for bit (unit-tested), and real dumps from Redis
+//! 3.2-7.0 verify (integration-tested).
 #![deny(missing_docs)]
 
 mod crc;
