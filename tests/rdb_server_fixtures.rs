@@ -16,7 +16,9 @@ mod fixtures_support;
 
 use std::collections::BTreeMap;
 
-use fixtures_support::{events, fixtures, render, Chunks};
+use fixtures_support::{all_rdb_files, events, fixtures, render, render_with, Chunks};
+use rdb_parser::Parser;
+use redis_migrate::rdb_json::JsonLines;
 use serde_json::Value;
 
 /// The rendered lines of a file, split by record kind.
@@ -327,5 +329,79 @@ fn assert_events_eq(name: &str, how: &str, a: &[String], b: &[String]) {
             a.get(i).map(|s| &s[..s.len().min(300)]),
             b.get(i).map(|s| &s[..s.len().min(300)])
         );
+    }
+}
+
+/// The `rdb-dump` output must not depend on how the parser batches or chunks: tiny string
+/// chunks (strings held across chunks, UTF-8 checked across splits, base64 across splits,
+/// spilled to a temporary file past a 16-byte limit) and 3-element batches give the same
+/// bytes as the defaults, for the server fixtures and rdb-parser's hand-built ones (which
+/// hold module values, field TTLs and Valkey records). Every line is valid JSON and there is
+/// one key line per key.
+#[test]
+fn rendering_is_independent_of_batch_and_chunk_sizes() {
+    let files = all_rdb_files();
+    assert!(files.len() >= 10, "{files:?}");
+    let mut seen = std::collections::BTreeSet::new();
+    for path in files {
+        let name = path.display().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let plain = render(&bytes, Chunks::Whole);
+        let tiny = render_with(
+            &bytes,
+            Chunks::Random(7),
+            Parser::builder()
+                .string_chunk(7)
+                .batch_size(3)
+                .batch_bytes(64)
+                .build(),
+            JsonLines::with_spill_limit(Vec::new(), 16),
+        );
+        if plain != tiny {
+            let a = String::from_utf8_lossy(&plain);
+            let b = String::from_utf8_lossy(&tiny);
+            let (x, y) = a
+                .lines()
+                .zip(b.lines())
+                .find(|(x, y)| x != y)
+                .unwrap_or(("", ""));
+            panic!("{name}: output depends on chunking:\n  default: {x}\n  tiny:    {y}");
+        }
+        let keys = events(&bytes, Chunks::Whole)
+            .iter()
+            .filter(|e| e.contains(" KeyStart("))
+            .count();
+        let mut key_lines = 0;
+        for line in plain.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let v: Value = serde_json::from_slice(line).unwrap_or_else(|e| {
+                panic!("{name}: bad JSON ({e}): {}", String::from_utf8_lossy(line))
+            });
+            key_lines += usize::from(v.get("key").is_some());
+            for m in [
+                "field_expires_ms",
+                "module",
+                "module_aux",
+                "lfu_freq",
+                "lru_idle_s",
+                "b64",
+                "function",
+            ] {
+                if String::from_utf8_lossy(line).contains(&format!("\"{m}\":")) {
+                    seen.insert(m);
+                }
+            }
+        }
+        assert_eq!(key_lines, keys, "{name}: one line per key");
+    }
+    // The rendering paths that only hand-built files reach were exercised.
+    for m in [
+        "field_expires_ms",
+        "module",
+        "b64",
+        "function",
+        "lfu_freq",
+        "lru_idle_s",
+    ] {
+        assert!(seen.contains(m), "no fixture rendered {m:?}: {seen:?}");
     }
 }

@@ -75,6 +75,15 @@ impl<W: Write> JsonLines<W> {
         }
     }
 
+    /// Like [`new`](Self::new), with the memory limit for a held string value (default
+    /// 8 MiB) before it moves to a temporary file.
+    pub fn with_spill_limit(out: W, limit: usize) -> Self {
+        let mut r = Self::new(out);
+        r.string = Spill::new(limit);
+        r.ttls = Spill::new(limit);
+        r
+    }
+
     /// The writer.
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.out

@@ -15,6 +15,25 @@ pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rdb-parser/tests/fixtures/servers")
 }
 
+/// Every `.rdb` under `rdb-parser/tests/fixtures/` (server-written and hand-built).
+pub fn all_rdb_files() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rdb-parser/tests/fixtures");
+    let mut v = Vec::new();
+    for sub in std::fs::read_dir(&root).unwrap() {
+        let sub = sub.unwrap().path();
+        if sub.is_dir() {
+            for e in std::fs::read_dir(&sub).unwrap() {
+                let p = e.unwrap().path();
+                if p.extension().is_some_and(|x| x == "rdb") {
+                    v.push(p);
+                }
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
 /// Every `(name, NAME.rdb, NAME.expected.jsonl)`, sorted by name.
 pub fn fixtures() -> Vec<(String, PathBuf, PathBuf)> {
     let mut v = Vec::new();
@@ -87,8 +106,16 @@ fn reader(data: &[u8], how: Chunks) -> ChunkReader<'_> {
 
 /// The file rendered by `rdb_json::JsonLines` (the `rdb-dump` output).
 pub fn render(data: &[u8], how: Chunks) -> Vec<u8> {
-    let mut parser = Parser::new();
-    let mut r = JsonLines::new(Vec::new());
+    render_with(data, how, Parser::new(), JsonLines::new(Vec::new()))
+}
+
+/// [`render`] with a chosen parser and renderer configuration.
+pub fn render_with(
+    data: &[u8],
+    how: Chunks,
+    mut parser: Parser,
+    mut r: JsonLines<Vec<u8>>,
+) -> Vec<u8> {
     let n = drive(&mut parser, reader(data, how), |_, ev| r.event(ev))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
