@@ -36,11 +36,13 @@
 //! ```
 
 mod caps;
+mod events;
 mod score;
 mod stream;
 mod writer;
 
 pub use caps::{BatchLimits, TargetCaps};
+pub use events::{value_type, EventConverter};
 pub use score::{format_score, write_score};
 pub use stream::TMP_GROUP;
 pub use writer::{ConvertOptions, ValueWriter};
