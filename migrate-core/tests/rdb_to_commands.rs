@@ -253,7 +253,9 @@ fn snapshot(c: &mut Conn, db: u32, key: &[u8], target_version: Version) -> Optio
 
 /// Parses the source's RDB and converts it for `target`; returns (db, key) of every key and
 /// the keys the target refused.
-fn replay(rdb: &[u8], target: &mut Conn, caps: TargetCaps) -> (Vec<(u32, Vec<u8>)>, Vec<Vec<u8>>) {
+type DbKey = (u32, Vec<u8>);
+
+fn replay(rdb: &[u8], target: &mut Conn, caps: TargetCaps) -> (Vec<DbKey>, Vec<Vec<u8>>) {
     let opts = ConvertOptions {
         caps,
         limits: BatchLimits {
