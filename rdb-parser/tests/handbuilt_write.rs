@@ -196,6 +196,20 @@ fn quicklist_layouts() {
     let mut v = Vec::new();
     put_quicklist_v2(&mut v, StrOpts::default(), &[QuicklistNode::Plain(b"12")]);
     assert_eq!(v, [1, 1, 2, b'1', b'2']);
+    // zero-length node data is refused by Redis: written as equivalent PACKED nodes
+    let mut v = Vec::new();
+    put_quicklist_v2(
+        &mut v,
+        StrOpts::RAW,
+        &[QuicklistNode::Plain(b""), QuicklistNode::Packed(b"")],
+    );
+    let one_empty = listpack_of(&[""]).unwrap();
+    let none = ListpackBuilder::new().finish().unwrap();
+    let mut want = vec![2, 2, one_empty.len() as u8];
+    want.extend_from_slice(&one_empty);
+    want.extend_from_slice(&[2, none.len() as u8]);
+    want.extend_from_slice(&none);
+    assert_eq!(v, want);
 
     let nodes = ziplist_nodes(&["a", "b", "c"], 2).unwrap();
     assert_eq!(nodes.len(), 2);

@@ -67,21 +67,38 @@ pub enum QuicklistNode<'a> {
 }
 
 /// Appends a type-18 (quicklist v2) body: `len nodes` + (container, string) per node.
+///
+/// Redis refuses zero-length node data, so an empty PLAIN element is written as a PACKED
+/// node holding one empty string, and an empty PACKED blob as an empty listpack (which
+/// loaders skip): the same list, in a form every loader accepts.
 pub fn put_quicklist_v2(out: &mut Vec<u8>, opts: StrOpts, nodes: &[QuicklistNode<'_>]) {
     put_len(out, nodes.len() as u64);
     for n in nodes {
         match *n {
-            QuicklistNode::Plain(e) => {
+            QuicklistNode::Plain(e) if !e.is_empty() => {
                 put_len(out, 1);
                 put_string(out, e, opts.no_int());
             }
-            QuicklistNode::Packed(lp) => {
+            QuicklistNode::Plain(_) => {
+                put_len(out, 2);
+                put_string(out, EMPTY_STRING_LISTPACK, opts.no_int());
+            }
+            QuicklistNode::Packed(lp) if !lp.is_empty() => {
                 put_len(out, 2);
                 put_string(out, lp, opts.no_int());
+            }
+            QuicklistNode::Packed(_) => {
+                put_len(out, 2);
+                put_string(out, EMPTY_LISTPACK, opts.no_int());
             }
         }
     }
 }
+
+/// A listpack holding one empty string.
+const EMPTY_STRING_LISTPACK: &[u8] = &[9, 0, 0, 0, 1, 0, 0x80, 1, 0xFF];
+/// A listpack with no elements.
+const EMPTY_LISTPACK: &[u8] = &[7, 0, 0, 0, 0, 0, 0xFF];
 
 /// Splits list elements into ziplists of at most `max_entries` each (for a type-14
 /// quicklist, e.g. re-encoding a list for a Redis 3.2–6.2 target).
