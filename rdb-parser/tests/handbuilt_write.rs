@@ -345,3 +345,39 @@ fn stream_outer_layouts() {
     assert_eq!(sizes[2], sizes[1] + 8);
     assert_eq!(StreamVersion::V3.type_byte(), 21);
 }
+
+#[test]
+fn rdb_writer_flushing_gives_the_same_file() {
+    let build = |flush_every: Option<usize>| {
+        let mut out = Vec::new();
+        let mut w = RdbWriter::redis(11);
+        w.aux(b"redis-ver", b"7.2.4").select_db(0);
+        for i in 0..200u32 {
+            w.string_key(format!("key:{i}").as_bytes(), &i.to_le_bytes());
+            if let Some(n) = flush_every {
+                if i as usize % n == 0 {
+                    w.flush_to(&mut out).unwrap();
+                    assert_eq!(w.buffered(), 0);
+                }
+            }
+        }
+        w.string_key_header(b"big", 6).raw(b"abc").raw(b"def");
+        let len = w.len();
+        out.extend_from_slice(&w.finish());
+        assert_eq!(out.len() as u64, len + 9);
+        out
+    };
+    let whole = build(None);
+    assert_eq!(build(Some(1)), whole);
+    assert_eq!(build(Some(17)), whole);
+    assert_eq!(
+        rdb_parser::crc64(&whole[..whole.len() - 8]).to_le_bytes(),
+        whole[whole.len() - 8..]
+    );
+    // version < 5: no trailer
+    let old = RdbWriter::redis(4).finish();
+    assert_eq!(old, b"REDIS0004\xff");
+    let valkey = RdbWriter::valkey(80).finish_with_checksum(0);
+    assert_eq!(&valkey[..10], b"VALKEY080\xff");
+    assert_eq!(&valkey[10..], &[0; 8]);
+}

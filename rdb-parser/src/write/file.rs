@@ -1,28 +1,52 @@
 //! Whole-file RDB writer.
 
+use std::io::{self, Write};
+
 use super::prim::{put_i64_le, put_len, put_string};
 use super::value::{put_module_aux_body, AuxWhen, ModuleOp};
 use super::{rdb_type as t, StrOpts};
+use crate::Crc64;
+/// Which server family's magic to write (`REDIS%04d` or `VALKEY%03d`).
+pub use crate::Flavor;
 
-/// Which server family's magic to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    /// `REDIS` + 4-digit version (`REDIS0011`).
-    Redis,
-    /// `VALKEY` + 3-digit version (`VALKEY080`, Valkey 9+).
-    Valkey,
-}
-
-/// Builds a complete RDB file in memory: magic, records in the order the caller emits
-/// them, EOF and (for version ≥ 5) the CRC-64 trailer.
+/// Builds a complete RDB file: magic, records in the order the caller emits them, EOF and
+/// (for version ≥ 5) the CRC-64 trailer.
 ///
 /// Records are written exactly as asked, so a caller can produce any order a loader must
 /// accept (AUX between keys, expiry opcodes before a key, and so on).
+///
+/// Bytes accumulate in memory; for files of any size, call [`flush_to`](Self::flush_to)
+/// between records to move them to a sink while the checksum keeps running, so memory
+/// stays bounded by what is written between flushes:
+///
+/// ```
+/// use rdb_parser::write::RdbWriter;
+/// let mut out = Vec::new(); // any std::io::Write: a file, a socket
+/// let mut w = RdbWriter::redis(9);
+/// w.select_db(0);
+/// for i in 0..1000 {
+///     w.string_key(format!("k{i}").as_bytes(), b"v");
+///     if w.buffered() > 64 * 1024 {
+///         w.flush_to(&mut out)?;
+///     }
+/// }
+/// // a value too big to hold: header first, then the bytes in pieces
+/// w.string_key_header(b"big", 3 * 1000);
+/// for _ in 0..1000 {
+///     w.raw(b"abc");
+///     w.flush_to(&mut out)?;
+/// }
+/// out.extend_from_slice(&w.finish());
+/// assert_eq!(rdb_parser::crc64(&out[..out.len() - 8]).to_le_bytes(), out[out.len() - 8..]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct RdbWriter {
     buf: Vec<u8>,
     version: u32,
     opts: StrOpts,
+    crc: Crc64,
+    flushed: u64,
 }
 
 impl RdbWriter {
@@ -36,6 +60,8 @@ impl RdbWriter {
             buf: magic.into_bytes(),
             version,
             opts: StrOpts::default(),
+            crc: Crc64::new(),
+            flushed: 0,
         }
     }
 
@@ -61,14 +87,29 @@ impl RdbWriter {
         self.version
     }
 
-    /// Bytes written so far (the offset of the next record).
-    pub fn len(&self) -> usize {
-        self.buf.len()
+    /// Bytes written so far, flushed or not (the file offset of the next record).
+    pub fn len(&self) -> u64 {
+        self.flushed + self.buf.len() as u64
     }
 
     /// Always false: the magic is written at construction.
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.len() == 0
+    }
+
+    /// Bytes held in memory since the last [`flush_to`](Self::flush_to).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Writes the buffered bytes to `out` and clears the buffer; the checksum covers them.
+    /// On error the buffer is kept, so the call can be retried.
+    pub fn flush_to<O: Write + ?Sized>(&mut self, out: &mut O) -> io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.crc.update(&self.buf);
+        self.flushed += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
     }
 
     /// Appends raw bytes (for vectors a typed method cannot express).
@@ -167,7 +208,17 @@ impl RdbWriter {
         self
     }
 
-    /// Writes EOF and, for version ≥ 5, the correct CRC-64 trailer.
+    /// The header of a string key whose `value_len` bytes the caller appends next with
+    /// [`raw`](Self::raw), in as many pieces as it likes (a raw, uncompressed string).
+    pub fn string_key_header(&mut self, key: &[u8], value_len: u64) -> &mut Self {
+        self.buf.push(t::STRING);
+        put_string(&mut self.buf, key, self.opts);
+        put_len(&mut self.buf, value_len);
+        self
+    }
+
+    /// Writes EOF and, for version ≥ 5, the correct CRC-64 trailer; returns the bytes not
+    /// yet flushed (the whole file when [`flush_to`](Self::flush_to) was never called).
     pub fn finish(self) -> Vec<u8> {
         self.finish_inner(None)
     }
@@ -181,7 +232,8 @@ impl RdbWriter {
     fn finish_inner(mut self, forced: Option<u64>) -> Vec<u8> {
         self.buf.push(t::OP_EOF);
         if self.version >= 5 {
-            let crc = forced.unwrap_or_else(|| crate::crc::crc64(&self.buf));
+            self.crc.update(&self.buf);
+            let crc = forced.unwrap_or_else(|| self.crc.value());
             self.buf.extend_from_slice(&crc.to_le_bytes());
         }
         self.buf
