@@ -381,3 +381,36 @@ fn rdb_writer_flushing_gives_the_same_file() {
     assert_eq!(&valkey[..10], b"VALKEY080\xff");
     assert_eq!(&valkey[10..], &[0; 8]);
 }
+
+#[test]
+fn packed_format_conversions() {
+    let items = [
+        "a",
+        "0",
+        "12",
+        "13",
+        "-1",
+        "127",
+        "128",
+        "-4096",
+        "4096",
+        "32768",
+        "8388608",
+        "2147483648",
+        "-9223372036854775808",
+        "",
+        "007",
+    ];
+    let mut long = items.map(String::from).to_vec();
+    long.push("x".repeat(70_000));
+    let lp = listpack_of(&long).unwrap();
+    let zl = ziplist_of(&long).unwrap();
+    assert_eq!(ziplist_from_listpack(&lp).unwrap(), zl);
+    assert_eq!(listpack_from_ziplist(&zl).unwrap(), lp);
+    let mut bad = lp.clone();
+    bad[0] ^= 1;
+    assert!(matches!(
+        ziplist_from_listpack(&bad),
+        Err(WriteError::Blob(_))
+    ));
+}

@@ -31,6 +31,7 @@
 //! # Ok::<(), rdb_parser::write::WriteError>(())
 //! ```
 
+mod convert;
 mod file;
 mod packed;
 mod prim;
@@ -38,6 +39,7 @@ mod small;
 mod stream;
 mod value;
 
+pub use convert::{listpack_from_ziplist, ziplist_from_listpack};
 pub use file::{Flavor, RdbWriter};
 pub use packed::{listpack_of, ziplist_of, ListpackBuilder, ZiplistBuilder};
 pub use prim::{
@@ -79,6 +81,9 @@ pub enum WriteError {
         /// What was wrong.
         what: &'static str,
     },
+    /// An encoded blob given to a converter is corrupt.
+    #[error("invalid source blob: {0}")]
+    Blob(#[from] crate::encoding::BlobError),
 }
 
 /// When to LZF-compress strings.

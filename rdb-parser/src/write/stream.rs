@@ -147,7 +147,10 @@ pub struct GroupIn<'a> {
 }
 
 /// Appends a stream value body (after type byte and key). `nodes` are (node key = master
-/// ID, listpack) pairs, e.g. from [`stream_node_listpack`].
+/// ID, listpack) pairs, e.g. from [`stream_node_listpack`]. Node listpacks have the same
+/// layout in every stream version, so re-encoding a stream for an older target only
+/// changes the outer structure: pass the source's nodes unchanged with an older
+/// [`StreamVersion`].
 pub fn put_stream(
     out: &mut Vec<u8>,
     opts: StrOpts,
