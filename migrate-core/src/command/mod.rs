@@ -16,10 +16,12 @@
 //! assert_eq!(classify(&["json.set", "k", "$", "1"]), CommandClass::Unknown);
 //! ```
 
+mod compat;
 mod dbmap;
 mod keys;
 mod table;
 
+pub use compat::{adapt, Compat, Incompatible};
 pub use dbmap::{
     rewrite_db_command, DbDropReason, DbMapping, DbMappingError, DbRefusal, DbRewrite,
     FlushAllPolicy, TargetCommand,

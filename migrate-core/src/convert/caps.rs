@@ -47,6 +47,11 @@ impl TargetCaps {
         Some(TargetCaps::for_version(major, minor))
     }
 
+    /// Whether the target is at least `major.minor`.
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        self.version >= (major, minor)
+    }
+
     /// The newest behaviour this crate knows (all features on).
     pub fn latest() -> TargetCaps {
         TargetCaps::for_version(u32::MAX, 0)
