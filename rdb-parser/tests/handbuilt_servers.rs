@@ -647,3 +647,101 @@ fn stream_restore(c: &mut Conn, v: Version) {
         );
     }
 }
+
+/// Minimal readers for the outer structure of a DUMP body (a length, a string).
+fn rd_len(b: &[u8], p: &mut usize) -> u64 {
+    let c = b[*p];
+    *p += 1;
+    match c >> 6 {
+        0 => u64::from(c & 0x3F),
+        1 => {
+            *p += 1;
+            (u64::from(c & 0x3F) << 8) | u64::from(b[*p - 1])
+        }
+        _ => {
+            assert_eq!(c, 0x80, "test reader handles 32-bit lengths only");
+            *p += 4;
+            u64::from(u32::from_be_bytes(b[*p - 4..*p].try_into().unwrap()))
+        }
+    }
+}
+
+fn rd_str(b: &[u8], p: &mut usize) -> Vec<u8> {
+    if b[*p] == 0xC3 {
+        *p += 1;
+        let clen = rd_len(b, p) as usize;
+        let ulen = rd_len(b, p) as usize;
+        *p += clen;
+        lzf::decompress(&b[*p - clen..*p], ulen).unwrap()
+    } else {
+        let n = rd_len(b, p) as usize;
+        *p += n;
+        b[*p - n..*p].to_vec()
+    }
+}
+
+/// The engine's down-conversion path: values DUMPed by Redis 7.0 (listpacks) are
+/// re-encoded as ziplists and RESTOREd into 3.2 / 5.0 / 6.2, reading back identical.
+#[test]
+fn reencoded_values_load_into_older_servers() {
+    let src = RedisServer::start(Version::V7_0);
+    let mut c = src.connect();
+    let long = "L".repeat(300);
+    c.ok(&[
+        "RPUSH",
+        "list",
+        "a",
+        "1",
+        "-4096",
+        "70000",
+        "",
+        &long,
+        "9223372036854775807",
+    ]);
+    // (values within hash-max-listpack-value, so 7.0 keeps a listpack)
+    c.ok(&[
+        "HSET",
+        "hash",
+        "f1",
+        "v1",
+        "n",
+        "-5",
+        "big",
+        &long[..60],
+        "e",
+        "",
+    ]);
+    c.ok(&[
+        "ZADD", "zset", "1.5", "a", "-2", "b", "1e300", "c", "inf", "d", "0.1", "e",
+    ]);
+    let want_list = lrange(&mut c, "list");
+    let want_hash = hgetall(&mut c, "hash");
+    let want_zset = zrange(&mut c, "zset");
+
+    let (t, ql) = dump(&mut c, "list");
+    assert_eq!(t, 18);
+    let mut p = 0;
+    let mut nodes = Vec::new();
+    for _ in 0..rd_len(&ql, &mut p) {
+        assert_eq!(rd_len(&ql, &mut p), 2, "packed node");
+        nodes.push(ziplist_from_listpack(&rd_str(&ql, &mut p)).unwrap());
+    }
+    let list14 = body(|b| put_quicklist_v1(b, D, &nodes));
+    let (t, h) = dump(&mut c, "hash");
+    assert_eq!(t, 16);
+    let hash13 = blob(&ziplist_from_listpack(&rd_str(&h, &mut 0)).unwrap());
+    let (t, z) = dump(&mut c, "zset");
+    assert_eq!(t, 17);
+    let zset12 = blob(&ziplist_from_listpack(&rd_str(&z, &mut 0)).unwrap());
+
+    for v in [Version::V3_2, Version::V5_0, Version::V6_2] {
+        let dst = server(v);
+        let mut d = dst.connect();
+        restore(&mut d, v, "list", 14, &list14);
+        restore(&mut d, v, "hash", 13, &hash13);
+        restore(&mut d, v, "zset", 12, &zset12);
+        assert_eq!(lrange(&mut d, "list"), want_list, "{}", v.series());
+        assert_eq!(hgetall(&mut d, "hash"), want_hash, "{}", v.series());
+        assert_eq!(zrange(&mut d, "zset"), want_zset, "{}", v.series());
+    }
+}
