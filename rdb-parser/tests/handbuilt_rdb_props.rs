@@ -13,6 +13,9 @@ use rdb_parser::encoding::StreamId;
 use rdb_parser::write::*;
 use rdb_parser::Parser;
 
+/// Stream entries to write: (deleted, field/value pairs).
+type StreamIn = Vec<(bool, Vec<(Vec<u8>, Vec<u8>)>)>;
+
 #[derive(Debug, Clone)]
 enum Val {
     Str(Vec<u8>),
@@ -20,7 +23,7 @@ enum Val {
     Set(BTreeSet<Vec<u8>>),
     Zset(BTreeMap<Vec<u8>, f64>),
     Hash(BTreeMap<Vec<u8>, (Vec<u8>, Option<u64>)>),
-    Stream(Vec<(bool, Vec<(Vec<u8>, Vec<u8>)>)>),
+    Stream(StreamIn),
 }
 
 fn bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -68,10 +71,6 @@ fn val() -> impl Strategy<Value = Val> {
 struct Ver {
     valkey: bool,
     v: u32,
-}
-
-fn strs(v: &[Vec<u8>]) -> Vec<&[u8]> {
-    v.iter().map(|x| x.as_slice()).collect()
 }
 
 /// Writes `val` under `key` with an encoding picked by `pick`; returns the expected value.
