@@ -1,0 +1,150 @@
+//! RDB parsing throughput (MB/s of file) over real Redis 7.0 dumps, side by side with the
+//! `rdb` crate 0.4.0 (its library, with the `Nil` formatter: everything decoded, nothing
+//! written):
+//!
+//! * `strings`: 2M small strings (~170 MB); `collections`: small and big hashes, sets, zsets
+//!   and lists (~100 MB). Generated once by a real server into
+//!   `~/.cache/redis-migrate/bench/` (see `benches/gen/mod.rs`), never committed.
+//! * `raw-capture`: [`View::Raw`] for every key (the exact encoded value, as the migration
+//!   engine RESTOREs small values), checksum verified.
+//! * `decode`: [`View::Decoded`], every element visited, checksum verified.
+//! * `json`: the `rdb-dump` renderer to a sink (decode + JSON).
+//! * `rdb-crate`: `rdb::parse(bytes, Nil, Simple)`.
+//!
+//! ```sh
+//! cargo bench --bench rdb_parse                 # all
+//! cargo bench --bench rdb_parse -- collections  # one dataset
+//! ```
+//! Ratios against the `rdb` crate are printed at the end.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+mod gen;
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rdb_parser::{Event, Parser, Step, View};
+use redis_migrate::rdb_json::JsonLines;
+
+/// Feeds the whole file at once; returns a checksum of what was seen.
+fn run(data: &[u8], mut parser: Parser, mut on: impl FnMut(&Event<'_>) -> u64) -> u64 {
+    let mut pos = 0;
+    let mut acc = 0u64;
+    loop {
+        let fed = parser.feed(&data[pos..]).unwrap();
+        pos += fed.consumed;
+        match fed.step {
+            Step::Event(ev) => acc = acc.wrapping_add(on(&ev)),
+            Step::NeedMore(_) => panic!("truncated bench file"),
+            Step::Done => return acc,
+        }
+    }
+}
+
+fn raw_capture(data: &[u8]) -> u64 {
+    let p = Parser::builder()
+        .view(View::Raw { max_len: 1 << 20 })
+        .build();
+    run(data, p, |ev| match ev {
+        Event::RawValue { body, .. } => body.len() as u64,
+        Event::StringChunk { data, .. } => data.len() as u64,
+        _ => 1,
+    })
+}
+
+fn decode(data: &[u8]) -> u64 {
+    run(data, Parser::new(), |ev| match ev {
+        Event::KeyStart(k) => k.key.len() as u64,
+        Event::StringChunk { data, .. } => data.len() as u64,
+        Event::ListItems(e) | Event::SetMembers(e) => e.iter().map(|x| x.byte_len() as u64).sum(),
+        Event::HashFields(f) => f
+            .iter()
+            .map(|x| (x.field.byte_len() + x.value.byte_len()) as u64)
+            .sum(),
+        Event::ZsetMembers(z) => z
+            .iter()
+            .map(|(m, s)| m.byte_len() as u64 + s.to_bits())
+            .sum(),
+        Event::StreamEntries(e) => e.iter().map(|x| x.len() as u64).sum(),
+        _ => 1,
+    })
+}
+
+fn json(data: &[u8]) -> u64 {
+    let mut r = JsonLines::new(std::io::sink());
+    run(data, Parser::new(), |ev| {
+        r.event(ev).unwrap();
+        1
+    })
+}
+
+fn rdb_crate(data: &[u8]) -> u64 {
+    rdb::parse(
+        data,
+        rdb::formatter::Nil::new(None),
+        rdb::filter::Simple::new(),
+    )
+    .unwrap();
+    1
+}
+
+type Case = (&'static str, fn(&[u8]) -> u64);
+const CASES: [Case; 4] = [
+    ("raw-capture", raw_capture),
+    ("decode", decode),
+    ("json", json),
+    ("rdb-crate", rdb_crate),
+];
+
+fn benches(c: &mut Criterion) {
+    // The ratio table re-runs every case: only on a plain `cargo bench --bench rdb_parse`
+    // (not with a filter, `--profile-time` or other criterion options).
+    let table = std::env::args().skip(1).all(|a| a == "--bench");
+    let mut summary = Vec::new();
+    for d in [gen::Dataset::Strings, gen::Dataset::Collections] {
+        let path = gen::ensure(d);
+        let data = std::fs::read(&path).unwrap();
+        let mb = data.len() as f64 / 1e6;
+        let mut g = c.benchmark_group(d.name());
+        g.throughput(Throughput::Bytes(data.len() as u64));
+        g.sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(8));
+        let mut best = Vec::new();
+        for (name, f) in CASES {
+            g.bench_function(name, |b| b.iter(|| f(&data)));
+            if !table {
+                continue;
+            }
+            // A separate best-of-5 for the printed ratio table.
+            let secs = (0..5)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(f(&data));
+                    t.elapsed().as_secs_f64()
+                })
+                .fold(f64::INFINITY, f64::min);
+            best.push((name, mb / secs));
+        }
+        g.finish();
+        summary.push((d.name(), mb, best));
+    }
+    if !table {
+        return;
+    }
+    println!("\nbest-of-5 throughput, MB/s of file (ratio to the rdb crate 0.4.0):");
+    for (name, mb, best) in summary {
+        let base = best
+            .iter()
+            .find(|(n, _)| *n == "rdb-crate")
+            .map(|b| b.1)
+            .unwrap_or(1.0);
+        println!("  {name} ({mb:.0} MB):");
+        for (case, mbs) in best {
+            println!("    {case:<12} {mbs:>8.0} MB/s  {:>5.2}x", mbs / base);
+        }
+    }
+}
+
+criterion_group!(rdb_parse, benches);
+criterion_main!(rdb_parse);
