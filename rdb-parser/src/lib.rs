@@ -104,7 +104,7 @@ pub use crc::{crc64, Crc64};
 pub use dump::{
     dump_payload, dump_payload_parts, parse_dump_payload, verify_dump_payload, DumpPayload,
 };
-pub use elem::Elem;
+pub use elem::{format_i64, Elem, IntBuf};
 pub use error::{Error, ErrorKind};
 pub use event::{
     Elems, Event, Fed, Flavor, HashField, HashFields, KeyStart, ModuleId, PelEntries, PelEntry,
