@@ -311,7 +311,7 @@ impl Parser {
     }
 
     /// Call when the input has ended: `Ok` if the RDB was complete, otherwise a
-    /// [`ErrorKind::Truncated`] error at the first unconsumed byte.
+    /// [`ErrorKind::Truncated`] error at the start of the incomplete unit.
     pub fn finish(&self) -> Result<(), Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -319,7 +319,8 @@ impl Parser {
         if self.st == St::Done {
             Ok(())
         } else {
-            Err(self.err(ErrorKind::Truncated, self.pos))
+            // The start of the incomplete unit (independent of how input was chunked).
+            Err(self.err(ErrorKind::Truncated, self.pos + self.scan as u64))
         }
     }
 

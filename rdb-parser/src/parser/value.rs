@@ -587,7 +587,9 @@ impl Parser {
                     self.scratch.truncate(sl);
                     match self.mode {
                         Mode::Probe(lim) => {
-                            if cur.saturating_add(n) > lim {
+                            // The value starts at input[0]; the unit needs at least
+                            // `input.len() + n` bytes of it, whatever the chunking.
+                            if input.len().saturating_add(n) > lim {
                                 self.restart_decoded();
                                 cur = 0;
                                 continue;
@@ -601,7 +603,16 @@ impl Parser {
                         }
                     }
                 }
-                Err(stop) => return Err(self.bad(stop)),
+                Err(stop) => {
+                    if let Mode::Probe(_) = self.mode {
+                        // Report corruption from the decoder, so the error does not depend
+                        // on whether the probe or the decoder saw the bad unit first.
+                        self.restart_decoded();
+                        cur = 0;
+                        continue;
+                    }
+                    return Err(self.bad(stop));
+                }
             }
             if let Mode::Probe(lim) = self.mode {
                 if cur > lim {
