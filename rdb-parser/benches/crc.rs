@@ -4,15 +4,23 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn crc(c: &mut Criterion) {
-    let data: Vec<u8> = (0..64u32 << 20).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let data: Vec<u8> = (0..64u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let mut g = c.benchmark_group("crc64-redis-64MiB");
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.sample_size(10);
-    g.bench_function("crc-fast", |b| b.iter(|| rdb_parser::crc64(std::hint::black_box(&data))));
+    g.bench_function("crc-fast", |b| {
+        b.iter(|| rdb_parser::crc64(std::hint::black_box(&data)))
+    });
     let table = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
-    g.bench_function("crc", |b| b.iter(|| table.checksum(std::hint::black_box(&data))));
+    g.bench_function("crc", |b| {
+        b.iter(|| table.checksum(std::hint::black_box(&data)))
+    });
     let slice16 = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
-    g.bench_function("crc-slice16", |b| b.iter(|| slice16.checksum(std::hint::black_box(&data))));
+    g.bench_function("crc-slice16", |b| {
+        b.iter(|| slice16.checksum(std::hint::black_box(&data)))
+    });
     g.finish();
 }
 

@@ -5,7 +5,9 @@
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use rdb_parser::write::{listpack_of, put_blob_value, put_len, put_string, QuicklistNode, RdbWriter, StrOpts};
+use rdb_parser::write::{
+    listpack_of, put_blob_value, put_len, put_string, QuicklistNode, RdbWriter, StrOpts,
+};
 use rdb_parser::{Event, Parser, Step, View};
 
 fn strings_dump(n: usize) -> Vec<u8> {
@@ -58,7 +60,10 @@ fn collections_dump(n: usize) -> Vec<u8> {
 
 /// Feeds the whole dump in 64 KiB reads, counting elements.
 fn parse(data: &[u8], view: View) -> u64 {
-    let mut p = Parser::builder().view(view).verify_checksum(std::env::var("NOCRC").is_err()).build();
+    let mut p = Parser::builder()
+        .view(view)
+        .verify_checksum(std::env::var("NOCRC").is_err())
+        .build();
     let mut start = 0usize;
     let mut end = 0usize;
     let mut n = 0u64;
@@ -68,7 +73,9 @@ fn parse(data: &[u8], view: View) -> u64 {
         match fed.step {
             Step::Event(ev) => match ev {
                 Event::ListItems(e) | Event::SetMembers(e) => n += e.len() as u64,
-                Event::HashFields(h) => n += h.iter().map(|f| f.field.byte_len() as u64).sum::<u64>(),
+                Event::HashFields(h) => {
+                    n += h.iter().map(|f| f.field.byte_len() as u64).sum::<u64>()
+                }
                 Event::ZsetMembers(z) => n += z.iter().map(|(_, s)| s as u64).sum::<u64>(),
                 Event::StringChunk { data, .. } => n += data.len() as u64,
                 Event::RawValue { body, .. } => n += body.len() as u64,
@@ -81,12 +88,17 @@ fn parse(data: &[u8], view: View) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    for (name, data) in [("strings", strings_dump(400_000)), ("collections", collections_dump(6_000))] {
+    for (name, data) in [
+        ("strings", strings_dump(400_000)),
+        ("collections", collections_dump(6_000)),
+    ] {
         let mut g = c.benchmark_group(format!("parse-{name}"));
         g.throughput(Throughput::Bytes(data.len() as u64));
         g.sample_size(10);
         g.bench_function("decoded", |b| b.iter(|| parse(&data, View::Decoded)));
-        g.bench_function("raw", |b| b.iter(|| parse(&data, View::Raw { max_len: 1 << 20 })));
+        g.bench_function("raw", |b| {
+            b.iter(|| parse(&data, View::Raw { max_len: 1 << 20 }))
+        });
         g.bench_function("skip", |b| b.iter(|| parse(&data, View::Skip)));
         g.finish();
     }

@@ -12,7 +12,8 @@ use crc_fast::{CrcAlgorithm, Digest};
 /// Inputs shorter than this use the table implementation.
 const SHORT: usize = 256;
 
-static TABLE: crc::Crc<u64, crc::Table<16>> = crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
+static TABLE: crc::Crc<u64, crc::Table<16>> =
+    crc::Crc::<u64, crc::Table<16>>::new(&crc::CRC_64_REDIS);
 
 #[inline]
 fn update(value: u64, data: &[u8]) -> u64 {
@@ -95,7 +96,9 @@ mod tests {
         // agrees with the table-driven `crc` crate's catalog entry
         let reference = crc::Crc::<u64>::new(&crc::CRC_64_REDIS).checksum(&data);
         assert_eq!(whole, reference);
-        for split in [0, 1, 7, 8, 15, 16, 63, 64, 65, 255, 256, 257, 4096, 99_999, 100_000] {
+        for split in [
+            0, 1, 7, 8, 15, 16, 63, 64, 65, 255, 256, 257, 4096, 99_999, 100_000,
+        ] {
             let mut c = Crc64::new();
             c.update(&data[..split]);
             c.update(&data[split..]);

@@ -464,7 +464,9 @@ impl<'a> StreamEntry<'a> {
     /// The `(field, value)` pairs, in order.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (Elem<'a>, Elem<'a>)> + 'a {
         let s = self.src;
-        self.fields.chunks_exact(2).map(move |c| (s.elem(c[0]), s.elem(c[1])))
+        self.fields
+            .chunks_exact(2)
+            .map(move |c| (s.elem(c[0]), s.elem(c[1])))
     }
 }
 

@@ -36,7 +36,12 @@ fn generated() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
             s.extend_from_slice(f);
             chunked.push(s);
         }
-        let m = common::model_of(f, Parser::builder().view(View::Raw { max_len: 1 << 20 }).build());
+        let m = common::model_of(
+            f,
+            Parser::builder()
+                .view(View::Raw { max_len: 1 << 20 })
+                .build(),
+        );
         if let Ok(m) = m {
             let vbyte = match m.version {
                 6 => 0u8,
@@ -66,10 +71,20 @@ fn committed(target: &str) -> Vec<Vec<u8>> {
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap())
         .filter(|e| e.file_name().to_string_lossy().starts_with("seed-"))
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     out.sort();
-    assert!(out.len() >= 20, "{}: only {} seeds", dir.display(), out.len());
+    assert!(
+        out.len() >= 20,
+        "{}: only {} seeds",
+        dir.display(),
+        out.len()
+    );
     out.into_iter().map(|(_, d)| d).collect()
 }
 

@@ -10,7 +10,9 @@ use rdb_parser::{Parser, StreamId, View};
 use test_support::{Conn, RedisServer, Reply, Version};
 
 fn bulk(r: &Reply) -> Vec<u8> {
-    r.as_bytes().unwrap_or_else(|| panic!("not bulk: {r:?}")).to_vec()
+    r.as_bytes()
+        .unwrap_or_else(|| panic!("not bulk: {r:?}"))
+        .to_vec()
 }
 
 fn arr(r: &Reply) -> &[Reply] {
@@ -53,13 +55,37 @@ fn write_dataset(c: &mut Conn, v: Version) {
     big.push(vec![b'x'; 10_000]);
     big.push(b"tail".to_vec());
     cmds.push(big);
-    cmds.push([&b"SADD"[..], b"set:i16", b"1", b"2", b"-300"].iter().map(|x| x.to_vec()).collect());
-    cmds.push([&b"SADD"[..], b"set:i64", b"1", b"9223372036854775807"].iter().map(|x| x.to_vec()).collect());
-    cmds.push([&b"SADD"[..], b"set:str", b"a", b"b", b"c"].iter().map(|x| x.to_vec()).collect());
+    cmds.push(
+        [&b"SADD"[..], b"set:i16", b"1", b"2", b"-300"]
+            .iter()
+            .map(|x| x.to_vec())
+            .collect(),
+    );
+    cmds.push(
+        [&b"SADD"[..], b"set:i64", b"1", b"9223372036854775807"]
+            .iter()
+            .map(|x| x.to_vec())
+            .collect(),
+    );
+    cmds.push(
+        [&b"SADD"[..], b"set:str", b"a", b"b", b"c"]
+            .iter()
+            .map(|x| x.to_vec())
+            .collect(),
+    );
     let mut bigset: Vec<Vec<u8>> = vec![b"SADD".to_vec(), b"set:big".to_vec()];
     bigset.extend((0..600).map(|i| format!("m{i}").into_bytes()));
     cmds.push(bigset);
-    let scores: &[&[u8]] = &[b"1.5", b"inf", b"-inf", b"0.1", b"-0", b"5e-324", b"1.7976931348623157e308", b"3"];
+    let scores: &[&[u8]] = &[
+        b"1.5",
+        b"inf",
+        b"-inf",
+        b"0.1",
+        b"-0",
+        b"5e-324",
+        b"1.7976931348623157e308",
+        b"3",
+    ];
     let mut z: Vec<Vec<u8>> = vec![b"ZADD".to_vec(), b"z:small".to_vec()];
     for (i, s) in scores.iter().enumerate() {
         z.push(s.to_vec());
@@ -72,7 +98,12 @@ fn write_dataset(c: &mut Conn, v: Version) {
         zb.push(format!("member-{i}").into_bytes());
     }
     cmds.push(zb);
-    cmds.push([&b"HMSET"[..], b"h:small", b"f", b"v", b"n", b"123"].iter().map(|x| x.to_vec()).collect());
+    cmds.push(
+        [&b"HMSET"[..], b"h:small", b"f", b"v", b"n", b"123"]
+            .iter()
+            .map(|x| x.to_vec())
+            .collect(),
+    );
     let mut hb: Vec<Vec<u8>> = vec![b"HMSET".to_vec(), b"h:big".to_vec()];
     for i in 0..600 {
         hb.push(format!("field-{i}").into_bytes());
@@ -80,21 +111,59 @@ fn write_dataset(c: &mut Conn, v: Version) {
     }
     cmds.push(hb);
     cmds.push([&b"SELECT"[..], b"1"].iter().map(|x| x.to_vec()).collect());
-    cmds.push([&b"SET"[..], b"db1", b"one"].iter().map(|x| x.to_vec()).collect());
+    cmds.push(
+        [&b"SET"[..], b"db1", b"one"]
+            .iter()
+            .map(|x| x.to_vec())
+            .collect(),
+    );
     cmds.push([&b"SELECT"[..], b"15"].iter().map(|x| x.to_vec()).collect());
-    cmds.push([&b"SET"[..], b"db15", b"fifteen"].iter().map(|x| x.to_vec()).collect());
+    cmds.push(
+        [&b"SET"[..], b"db15", b"fifteen"]
+            .iter()
+            .map(|x| x.to_vec())
+            .collect(),
+    );
     cmds.push([&b"SELECT"[..], b"0"].iter().map(|x| x.to_vec()).collect());
     if v >= Version::V5_0 {
         let x = |a: &[&[u8]]| -> Vec<Vec<u8>> { a.iter().map(|x| x.to_vec()).collect() };
         for i in 1..=6u32 {
             let id = format!("1000-{i}");
-            cmds.push(x(&[b"XADD", b"st", id.as_bytes(), b"f", format!("v{i}").as_bytes(), b"g", b"x"]));
+            cmds.push(x(&[
+                b"XADD",
+                b"st",
+                id.as_bytes(),
+                b"f",
+                format!("v{i}").as_bytes(),
+                b"g",
+                b"x",
+            ]));
         }
         cmds.push(x(&[b"XADD", b"st", b"2000-0", b"other", b"field"]));
         cmds.push(x(&[b"XDEL", b"st", b"1000-2"]));
         cmds.push(x(&[b"XGROUP", b"CREATE", b"st", b"g1", b"0"]));
-        cmds.push(x(&[b"XREADGROUP", b"GROUP", b"g1", b"alice", b"COUNT", b"2", b"STREAMS", b"st", b">"]));
-        cmds.push(x(&[b"XREADGROUP", b"GROUP", b"g1", b"bob", b"COUNT", b"1", b"STREAMS", b"st", b">"]));
+        cmds.push(x(&[
+            b"XREADGROUP",
+            b"GROUP",
+            b"g1",
+            b"alice",
+            b"COUNT",
+            b"2",
+            b"STREAMS",
+            b"st",
+            b">",
+        ]));
+        cmds.push(x(&[
+            b"XREADGROUP",
+            b"GROUP",
+            b"g1",
+            b"bob",
+            b"COUNT",
+            b"1",
+            b"STREAMS",
+            b"st",
+            b">",
+        ]));
         cmds.push(x(&[b"XGROUP", b"CREATE", b"st", b"g2", b"$"]));
         cmds.push(x(&[b"XADD", b"st:empty", b"1-1", b"a", b"b"]));
         cmds.push(x(&[b"XDEL", b"st:empty", b"1-1"]));
@@ -133,7 +202,9 @@ fn check_key(c: &mut Conn, v: Version, db: u64, key: &[u8], k: &Key) {
             assert_eq!(&got, s);
         }
         Val::Zset(z) => {
-            let r = c.cmd(&[&b"ZRANGE"[..], key, b"0", b"-1", b"WITHSCORES"]).unwrap();
+            let r = c
+                .cmd(&[&b"ZRANGE"[..], key, b"0", b"-1", b"WITHSCORES"])
+                .unwrap();
             let a = arr(&r);
             assert_eq!(a.len(), z.len() * 2);
             for p in a.chunks(2) {
@@ -149,7 +220,11 @@ fn check_key(c: &mut Conn, v: Version, db: u64, key: &[u8], k: &Key) {
                 assert_eq!(h[&bulk(&p[0])], (bulk(&p[1]), None));
             }
         }
-        Val::Stream { entries, meta, groups } => {
+        Val::Stream {
+            entries,
+            meta,
+            groups,
+        } => {
             let r = c.cmd(&[&b"XRANGE"[..], key, b"-", b"+"]).unwrap();
             let a = arr(&r);
             assert_eq!(a.len(), entries.len());
@@ -157,7 +232,10 @@ fn check_key(c: &mut Conn, v: Version, db: u64, key: &[u8], k: &Key) {
                 let e = arr(e);
                 assert_eq!(id_of(&bulk(&e[0])), *id);
                 let fv: Vec<Vec<u8>> = arr(&e[1]).iter().map(bulk).collect();
-                let mine: Vec<Vec<u8>> = fields.iter().flat_map(|(f, v)| [f.clone(), v.clone()]).collect();
+                let mine: Vec<Vec<u8>> = fields
+                    .iter()
+                    .flat_map(|(f, v)| [f.clone(), v.clone()])
+                    .collect();
                 assert_eq!(fv, mine);
             }
             let meta = meta.unwrap();
@@ -165,13 +243,22 @@ fn check_key(c: &mut Conn, v: Version, db: u64, key: &[u8], k: &Key) {
             let info = c.cmd(&[&b"XINFO"[..], b"STREAM", key]).unwrap();
             let info = arr(&info);
             let field = |name: &[u8]| -> &Reply {
-                let i = info.chunks(2).position(|p| p[0].as_bytes() == Some(name)).unwrap();
+                let i = info
+                    .chunks(2)
+                    .position(|p| p[0].as_bytes() == Some(name))
+                    .unwrap();
                 &info[i * 2 + 1]
             };
             assert_eq!(id_of(&bulk(field(b"last-generated-id"))), meta.last_id);
             if v >= Version::V7_0 {
-                assert_eq!(field(b"entries-added").as_int().unwrap() as u64, meta.entries_added.unwrap());
-                assert_eq!(id_of(&bulk(field(b"max-deleted-entry-id"))), meta.max_deleted_id.unwrap());
+                assert_eq!(
+                    field(b"entries-added").as_int().unwrap() as u64,
+                    meta.entries_added.unwrap()
+                );
+                assert_eq!(
+                    id_of(&bulk(field(b"max-deleted-entry-id"))),
+                    meta.max_deleted_id.unwrap()
+                );
             }
             let r = c.cmd(&[&b"XINFO"[..], b"GROUPS", key]).unwrap();
             let sg = arr(&r);
@@ -179,15 +266,24 @@ fn check_key(c: &mut Conn, v: Version, db: u64, key: &[u8], k: &Key) {
             for (g, mine) in sg.iter().zip(groups) {
                 let g = arr(g);
                 let gf = |name: &[u8]| -> &Reply {
-                    let i = g.chunks(2).position(|p| p[0].as_bytes() == Some(name)).unwrap();
+                    let i = g
+                        .chunks(2)
+                        .position(|p| p[0].as_bytes() == Some(name))
+                        .unwrap();
                     &g[i * 2 + 1]
                 };
                 assert_eq!(bulk(gf(b"name")), mine.name);
                 assert_eq!(gf(b"pending").as_int().unwrap() as usize, mine.pel.len());
-                assert_eq!(gf(b"consumers").as_int().unwrap() as usize, mine.consumers.len());
+                assert_eq!(
+                    gf(b"consumers").as_int().unwrap() as usize,
+                    mine.consumers.len()
+                );
                 assert_eq!(id_of(&bulk(gf(b"last-delivered-id"))), mine.last_id);
                 if v >= Version::V7_0 {
-                    assert_eq!(gf(b"entries-read").as_int().map(|x| x as u64), mine.entries_read);
+                    assert_eq!(
+                        gf(b"entries-read").as_int().map(|x| x as u64),
+                        mine.entries_read
+                    );
                 }
                 let p = c
                     .cmd(&[&b"XPENDING"[..], key, &mine.name, b"-", b"+", b"1000"])
@@ -196,7 +292,11 @@ fn check_key(c: &mut Conn, v: Version, db: u64, key: &[u8], k: &Key) {
                     let pe = arr(pe);
                     assert_eq!(id_of(&bulk(&pe[0])), m.id);
                     assert_eq!(pe[3].as_int().unwrap() as u64, m.delivery_count);
-                    let owner = mine.consumers.iter().find(|c| c.pel.contains(&m.id)).unwrap();
+                    let owner = mine
+                        .consumers
+                        .iter()
+                        .find(|c| c.pel.contains(&m.id))
+                        .unwrap();
                     assert_eq!(bulk(&pe[1]), owner.name);
                 }
             }
@@ -221,25 +321,41 @@ fn check_version(v: Version) {
         check_key(&mut c, v, *db, key, k);
     }
     // DUMP payloads: verify, parse, same value; Raw view bytes are the payload's bytes.
-    let raw = model_of(&data, Parser::builder().view(View::Raw { max_len: usize::MAX }).build()).unwrap();
+    let raw = model_of(
+        &data,
+        Parser::builder()
+            .view(View::Raw {
+                max_len: usize::MAX,
+            })
+            .build(),
+    )
+    .unwrap();
     let rdb_version = model.version as u16;
     for ((db, key), k) in &model.keys {
         c.ok(&[b"SELECT".to_vec(), db.to_string().into_bytes()]);
         let payload = bulk(&c.cmd(&[&b"DUMP"[..], key]).unwrap());
         let mut b = Builder::default();
         let d = rdb_parser::parse_dump_payload(&payload, |_, ev| match ev {
-            rdb_parser::Event::KeyStart(s) => b.on(&rdb_parser::Event::KeyStart(rdb_parser::KeyStart {
-                db: *db,
-                key,
-                expire_ms: k.expire_ms,
-                ..s
-            })),
+            rdb_parser::Event::KeyStart(s) => {
+                b.on(&rdb_parser::Event::KeyStart(rdb_parser::KeyStart {
+                    db: *db,
+                    key,
+                    expire_ms: k.expire_ms,
+                    ..s
+                }))
+            }
             ev => b.on(&ev),
         })
         .unwrap_or_else(|e| panic!("{v:?} DUMP {key:?}: {e}"));
         assert_eq!(d.version, rdb_version);
-        assert_eq!(b.model.keys.get(&(*db, key.clone())), Some(k), "{v:?} {key:?}");
-        let Val::Raw { rdb_type, body } = &raw.keys[&(*db, key.clone())].val else { panic!() };
+        assert_eq!(
+            b.model.keys.get(&(*db, key.clone())),
+            Some(k),
+            "{v:?} {key:?}"
+        );
+        let Val::Raw { rdb_type, body } = &raw.keys[&(*db, key.clone())].val else {
+            panic!()
+        };
         assert_eq!(
             rdb_parser::dump_payload_parts(*rdb_type, body, rdb_version),
             payload,
@@ -289,8 +405,16 @@ fn lfu_and_lru_metadata() {
         for ((_, key), k) in &m.keys {
             if lfu {
                 assert!(k.freq.is_some() && k.idle.is_none(), "{key:?}");
-                let f = c.cmd(&[&b"OBJECT"[..], b"FREQ", key]).unwrap().as_int().unwrap();
-                assert!((i64::from(k.freq.unwrap()) - f).abs() <= 2, "{key:?} {f} {:?}", k.freq);
+                let f = c
+                    .cmd(&[&b"OBJECT"[..], b"FREQ", key])
+                    .unwrap()
+                    .as_int()
+                    .unwrap();
+                assert!(
+                    (i64::from(k.freq.unwrap()) - f).abs() <= 2,
+                    "{key:?} {f} {:?}",
+                    k.freq
+                );
             } else {
                 assert!(k.idle.is_some() && k.freq.is_none(), "{key:?}");
             }

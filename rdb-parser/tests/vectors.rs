@@ -9,7 +9,11 @@ use common::*;
 use rdb_parser::{KeyStart, Parser, View};
 
 fn small_batches() -> Parser {
-    Parser::builder().batch_size(2).batch_bytes(40).string_chunk(7).build()
+    Parser::builder()
+        .batch_size(2)
+        .batch_bytes(40)
+        .string_chunk(7)
+        .build()
 }
 
 fn raw_policy(limit: usize) -> impl Fn(&KeyStart<'_>) -> Option<View> {
@@ -38,9 +42,12 @@ fn good_vectors_chunking_invariant_all_views() {
                     return true;
                 }
                 let ev = l.split_once(' ').unwrap().1;
-                ["KeyStart", "KeyEnd", "Header", "Select", "Resize", "Aux", "Eof", "Done", "Module", "Function", "Slot"]
-                    .iter()
-                    .any(|p| ev.starts_with(p))
+                [
+                    "KeyStart", "KeyEnd", "Header", "Select", "Resize", "Aux", "Eof", "Done",
+                    "Module", "Function", "Slot",
+                ]
+                .iter()
+                .any(|p| ev.starts_with(p))
             }),
             "{name}: {slog:#?}"
         );
@@ -55,16 +62,24 @@ fn views_agree_on_the_data() {
         let decoded = model_of(&data, Parser::new()).unwrap();
         let small = model_of(&data, small_batches()).unwrap();
         assert_eq!(decoded, small, "{name}");
-        let raw = model_of(&data, Parser::builder().view(View::Raw { max_len: 1 << 30 }).build()).unwrap();
+        let raw = model_of(
+            &data,
+            Parser::builder()
+                .view(View::Raw { max_len: 1 << 30 })
+                .build(),
+        )
+        .unwrap();
         assert_eq!(raw.keys.len(), decoded.keys.len());
         for (k, key) in &raw.keys {
-            let Val::Raw { rdb_type, body } = &key.val else { panic!("{name}: not raw") };
+            let Val::Raw { rdb_type, body } = &key.val else {
+                panic!("{name}: not raw")
+            };
             assert_eq!(*rdb_type, key.rdb_type);
             let payload = rdb_parser::dump_payload_parts(*rdb_type, body, decoded.version as u16);
             let mut b = Builder::default();
             rdb_parser::parse_dump_payload(&payload, |_, ev| match ev {
-                rdb_parser::Event::KeyStart(s) => b.on(&rdb_parser::Event::KeyStart(
-                    rdb_parser::KeyStart {
+                rdb_parser::Event::KeyStart(s) => {
+                    b.on(&rdb_parser::Event::KeyStart(rdb_parser::KeyStart {
                         db: k.0,
                         key: &k.1,
                         rdb_type: s.rdb_type,
@@ -72,15 +87,19 @@ fn views_agree_on_the_data() {
                         expire_ms: key.expire_ms,
                         lru_idle_s: key.idle,
                         lfu_freq: key.freq,
-                    },
-                )),
+                    }))
+                }
                 ev => b.on(&ev),
             })
             .unwrap_or_else(|e| panic!("{name} {:?}: {e}", k.1.escape_ascii().to_string()));
             assert_eq!(b.model.keys.get(k), decoded.keys.get(k), "{name}");
         }
         // A raw limit between value sizes mixes views; the data is still the same.
-        let mixed = model_of(&data, Parser::builder().view(View::Raw { max_len: 40 }).build()).unwrap();
+        let mixed = model_of(
+            &data,
+            Parser::builder().view(View::Raw { max_len: 40 }).build(),
+        )
+        .unwrap();
         for (k, key) in &mixed.keys {
             if !matches!(key.val, Val::Raw { .. }) {
                 assert_eq!(Some(key), decoded.keys.get(k), "{name}");
@@ -94,7 +113,10 @@ fn bad_vectors_fail_clearly_and_identically() {
     for (name, data, want) in corpus::bad() {
         let (log, err) = assert_chunking_invariant(&data, &Parser::new, &no_policy, 4);
         let err = err.unwrap_or_else(|| panic!("{name} parsed: {log:#?}"));
-        assert!(format!("{:?}", err.kind).starts_with(want), "{name}: {err:?} want {want}");
+        assert!(
+            format!("{:?}", err.kind).starts_with(want),
+            "{name}: {err:?} want {want}"
+        );
         assert!(err.offset as usize <= data.len(), "{name}: {err}");
         let msg = err.to_string();
         assert!(msg.contains("offset"), "{msg}");
@@ -147,16 +169,23 @@ fn checksum_zero_is_skipped_and_opt_out_works() {
     let (_, bad, _) = corpus::bad().into_iter().find(|b| b.0 == "crc").unwrap();
     let (log, err) = run_whole(&bad, Parser::builder().verify_checksum(false).build());
     assert!(err.is_none(), "{err:?}");
-    assert!(log.iter().any(|l| l.contains("Eof Some(") && l.ends_with("false")));
+    assert!(log
+        .iter()
+        .any(|l| l.contains("Eof Some(") && l.ends_with("false")));
     let mut zero = bad.clone();
     let n = zero.len();
     zero[n - 8..].fill(0);
     let (log, err) = run_whole(&zero, Parser::new());
     assert!(err.is_none(), "{err:?}");
-    assert!(log.iter().any(|l| l.ends_with("Eof Some(0) false")), "{log:?}");
+    assert!(
+        log.iter().any(|l| l.ends_with("Eof Some(0) false")),
+        "{log:?}"
+    );
     let good = &corpus::good()[4].1; // v9
     let (log, _) = run_whole(good, Parser::new());
-    assert!(log.iter().any(|l| l.contains("Eof Some(") && l.ends_with("true")));
+    assert!(log
+        .iter()
+        .any(|l| l.contains("Eof Some(") && l.ends_with("true")));
 }
 
 #[test]
@@ -165,7 +194,12 @@ fn expire_idle_freq_attach_to_next_key_only() {
     let (log, err) = run_whole(data, Parser::new());
     assert!(err.is_none());
     let ks: Vec<&String> = log.iter().filter(|l| l.contains("KeyStart")).collect();
-    let find = |k: &str| ks.iter().find(|l| l.contains(&format!("key={k} "))).unwrap().to_string();
+    let find = |k: &str| {
+        ks.iter()
+            .find(|l| l.contains(&format!("key={k} ")))
+            .unwrap()
+            .to_string()
+    };
     assert!(find("stream").contains("idle=Some(12345) freq=None"));
     assert!(find("bloom").contains("exp=None idle=None freq=Some(200)"));
     assert!(find("long-len").contains("exp=None idle=None freq=None"));
@@ -187,35 +221,57 @@ fn decoded_values_are_exact() {
     assert_eq!(z[&b"c".to_vec()], f64::NEG_INFINITY.to_bits());
     assert_eq!(z[&b"d".to_vec()], (-0.0f64).to_bits());
     assert_eq!(z[&b"e".to_vec()], 5e-324f64.to_bits());
-    let Val::Zset(z) = &v1.keys[&(0, b"zset17g".to_vec())].val else { panic!() };
+    let Val::Zset(z) = &v1.keys[&(0, b"zset17g".to_vec())].val else {
+        panic!()
+    };
     assert_eq!(z[&b"m".to_vec()], 0.1f64.to_bits());
     assert!(v1.keys.contains_key(&(15, b"in15".to_vec())));
     let v6 = m(2);
-    let Val::Str(s) = &v6.keys[&(0, b"int".to_vec())].val else { panic!() };
+    let Val::Str(s) = &v6.keys[&(0, b"int".to_vec())].val else {
+        panic!()
+    };
     assert_eq!(s, b"-2147483648");
     assert!(v6.keys.contains_key(&(0, b"12345".to_vec())));
-    assert_eq!(v6.keys[&(0, b"12345".to_vec())].expire_ms, Some(1_700_000_000_123));
-    let Val::Str(s) = &v6.keys[&(0, b"big".to_vec())].val else { panic!() };
+    assert_eq!(
+        v6.keys[&(0, b"12345".to_vec())].expire_ms,
+        Some(1_700_000_000_123)
+    );
+    let Val::Str(s) = &v6.keys[&(0, b"big".to_vec())].val else {
+        panic!()
+    };
     assert_eq!(s.len(), 200_000);
     let v9 = m(4);
-    let Val::Stream { entries, meta, groups } = &v9.keys[&(0, b"stream".to_vec())].val else { panic!() };
+    let Val::Stream {
+        entries,
+        meta,
+        groups,
+    } = &v9.keys[&(0, b"stream".to_vec())].val
+    else {
+        panic!()
+    };
     assert_eq!(entries.len(), 5, "deleted entry skipped");
     assert_eq!(entries[4].0.to_string(), "2000-6", "negative seq diff");
     assert_eq!(meta.unwrap().first_id, None);
     assert_eq!(groups[0].consumers[1].active, None);
     assert_eq!(groups[1].entries_read, None);
-    let Val::Module { id, data } = &v9.keys[&(0, b"bloom".to_vec())].val else { panic!() };
+    let Val::Module { id, data } = &v9.keys[&(0, b"bloom".to_vec())].val else {
+        panic!()
+    };
     assert_eq!((id.name_string().as_str(), id.encver()), ("MBbloom--", 2));
     assert_eq!(data.last(), Some(&0));
     let v12 = m(7);
     for k in [&b"hmeta"[..], b"hlpex"] {
-        let Val::Hash(h) = &v12.keys[&(0, k.to_vec())].val else { panic!() };
+        let Val::Hash(h) = &v12.keys[&(0, k.to_vec())].val else {
+            panic!()
+        };
         assert_eq!(h[&b"a".to_vec()], (b"1".to_vec(), Some(1_800_000_000_000)));
         assert_eq!(h[&b"b".to_vec()], (b"2".to_vec(), None));
         assert_eq!(h[&b"c".to_vec()], (b"3".to_vec(), Some(1_800_000_000_500)));
     }
     let vk = m(8);
-    let Val::Hash(h) = &vk.keys[&(0, b"h2".to_vec())].val else { panic!() };
+    let Val::Hash(h) = &vk.keys[&(0, b"h2".to_vec())].val else {
+        panic!()
+    };
     assert_eq!(h[&b"a".to_vec()].1, Some(1_800_000_000_000));
     assert_eq!(h[&b"b".to_vec()].1, None);
 }

@@ -73,7 +73,11 @@ mod tests {
             (0..10000)
                 .map(|_| {
                     x = x.wrapping_mul(1103515245).wrapping_add(12345);
-                    if x % 3 == 0 { (x >> 16) as u8 } else { b'a' }
+                    if x % 3 == 0 {
+                        (x >> 16) as u8
+                    } else {
+                        b'a'
+                    }
                 })
                 .collect(),
         );

@@ -240,9 +240,18 @@ mod tests {
         assert_eq!(rd(&[0x80, 0, 0, 0, 5]).len(), Ok(5)); // non-minimal 32-bit
         assert_eq!(rd(&[0x80, 0xDE, 0xAD, 0xBE, 0xEF]).len(), Ok(0xDEAD_BEEF));
         assert_eq!(rd(&[0x81, 0, 0, 0, 0, 0, 0, 0, 7]).len(), Ok(7));
-        assert_eq!(rd(&[0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]).len(), Ok(u64::MAX));
-        assert_eq!(rd(&[0x82]).len(), Err(Stop::Bad(ErrorKind::BadLength(0x82), 0)));
-        assert_eq!(rd(&[0xBF]).len(), Err(Stop::Bad(ErrorKind::BadLength(0xBF), 0)));
+        assert_eq!(
+            rd(&[0x81, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]).len(),
+            Ok(u64::MAX)
+        );
+        assert_eq!(
+            rd(&[0x82]).len(),
+            Err(Stop::Bad(ErrorKind::BadLength(0x82), 0))
+        );
+        assert_eq!(
+            rd(&[0xBF]).len(),
+            Err(Stop::Bad(ErrorKind::BadLength(0xBF), 0))
+        );
         assert_eq!(
             rd(&[0xC0, 1]).len(),
             Err(Stop::Bad(ErrorKind::UnexpectedEncodedLength(0xC0), 0))
@@ -261,8 +270,14 @@ mod tests {
         assert_eq!(rd(b"\x03ab").string(), Err(Stop::Need(1)));
         assert_eq!(rd(&[0xC0, 0x80]).string(), Ok(Str::Int(-128)));
         assert_eq!(rd(&[0xC1, 0x00, 0x80]).string(), Ok(Str::Int(-32768)));
-        assert_eq!(rd(&[0xC2, 0xFF, 0xFF, 0xFF, 0x7F]).string(), Ok(Str::Int(i32::MAX.into())));
-        assert_eq!(rd(&[0xC3, 0x02, 0x05, 0xAA, 0xBB]).string(), Ok(Str::Lzf(3, 2, 5)));
+        assert_eq!(
+            rd(&[0xC2, 0xFF, 0xFF, 0xFF, 0x7F]).string(),
+            Ok(Str::Int(i32::MAX.into()))
+        );
+        assert_eq!(
+            rd(&[0xC3, 0x02, 0x05, 0xAA, 0xBB]).string(),
+            Ok(Str::Lzf(3, 2, 5))
+        );
         assert_eq!(
             rd(&[0xC4]).string(),
             Err(Stop::Bad(ErrorKind::BadStringEncoding(0xC4), 0))
@@ -274,7 +289,10 @@ mod tests {
         );
         let mut r = rd(&[0x80, 0x10, 0, 0, 0]);
         r.max_unit = 1000;
-        assert_eq!(r.string(), Err(Stop::Bad(ErrorKind::TooLarge(0x1000_0000), 0)));
+        assert_eq!(
+            r.string(),
+            Err(Stop::Bad(ErrorKind::TooLarge(0x1000_0000), 0))
+        );
     }
 
     #[test]
@@ -282,13 +300,25 @@ mod tests {
         assert_eq!(rd(b"\x031.5").ascii_double(), Ok(1.5));
         assert_eq!(rd(&[254]).ascii_double(), Ok(f64::INFINITY));
         assert_eq!(rd(&[255]).ascii_double(), Ok(f64::NEG_INFINITY));
-        assert_eq!(rd(&[253]).ascii_double(), Err(Stop::Bad(ErrorKind::NanScore, 0)));
-        assert_eq!(rd(b"\x03nan").ascii_double(), Err(Stop::Bad(ErrorKind::NanScore, 0)));
-        assert_eq!(rd(b"\x02x1").ascii_double(), Err(Stop::Bad(ErrorKind::BadScore, 0)));
+        assert_eq!(
+            rd(&[253]).ascii_double(),
+            Err(Stop::Bad(ErrorKind::NanScore, 0))
+        );
+        assert_eq!(
+            rd(b"\x03nan").ascii_double(),
+            Err(Stop::Bad(ErrorKind::NanScore, 0))
+        );
+        assert_eq!(
+            rd(b"\x02x1").ascii_double(),
+            Err(Stop::Bad(ErrorKind::BadScore, 0))
+        );
         let v = rd(b"\x160.10000000000000000555").ascii_double().unwrap();
         assert_eq!(v, 0.1);
         assert_eq!(rd(b"\x084.9e-324").ascii_double(), Ok(5e-324));
-        assert_eq!(rd(b"\x02-0").ascii_double().unwrap().to_bits(), (-0.0f64).to_bits());
+        assert_eq!(
+            rd(b"\x02-0").ascii_double().unwrap().to_bits(),
+            (-0.0f64).to_bits()
+        );
         assert_eq!(rd(b"\x16").ascii_double(), Err(Stop::Need(22)));
     }
 }

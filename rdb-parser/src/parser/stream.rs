@@ -62,7 +62,13 @@ impl Parser {
         }
     }
 
-    pub(crate) fn stream_unit(&mut self, rd: &mut Rd<'_>, input: &[u8], ss: Ss, collect: bool) -> P<(U, Ss)> {
+    pub(crate) fn stream_unit(
+        &mut self,
+        rd: &mut Rd<'_>,
+        input: &[u8],
+        ss: Ss,
+        collect: bool,
+    ) -> P<(U, Ss)> {
         let v = self.stream_ver();
         match ss {
             Ss::NodesCount => Ok((U::Nothing, Ss::Nodes(rd.len()?))),
@@ -114,8 +120,11 @@ impl Parser {
                 let t = rd.i64_le()?;
                 let count = rd.len()?;
                 if collect {
-                    self.items
-                        .extend_from_slice(&[Item::Id(eid), Item::Opt(Some(t)), Item::U(count)]);
+                    self.items.extend_from_slice(&[
+                        Item::Id(eid),
+                        Item::Opt(Some(t)),
+                        Item::U(count),
+                    ]);
                 }
                 Ok((U::Items(1), Ss::Pel { g, p: p - 1 }))
             }

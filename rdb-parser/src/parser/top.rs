@@ -32,8 +32,7 @@ enum T {
 pub(crate) fn parse_magic(m: &[u8; 9]) -> Result<(u32, Flavor), ErrorKind> {
     let digits = |d: &[u8]| -> Option<u32> {
         d.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit()
-                .then(|| acc * 10 + u32::from(c - b'0'))
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
         })
     };
     if &m[..5] == b"REDIS" {
@@ -80,7 +79,9 @@ impl Parser {
             let r = match self.st {
                 St::Magic => self.magic(&mut rd),
                 St::PayloadType => self.payload_type(&mut rd, input),
-                St::ModuleAux { module, when, data } => self.module_aux_scan(&mut rd, module, when, data),
+                St::ModuleAux { module, when, data } => {
+                    self.module_aux_scan(&mut rd, module, when, data)
+                }
                 _ => self.top_unit(&mut rd, input, at),
             };
             match r {
@@ -156,11 +157,12 @@ impl Parser {
             }
             Str::Lzf(st, cl, ul) => {
                 let s0 = self.scratch.len();
-                super::lzf::decompress_into(&rd.b[st..st + cl], ul, &mut self.scratch)
-                    .map_err(|()| {
+                super::lzf::decompress_into(&rd.b[st..st + cl], ul, &mut self.scratch).map_err(
+                    |()| {
                         self.scratch.truncate(s0);
                         Stop::Bad(ErrorKind::Lzf, at)
-                    })?;
+                    },
+                )?;
                 Ok(Item::Sc(s0, ul))
             }
         }
@@ -322,7 +324,13 @@ impl Parser {
     }
 
     /// Walks a MODULE_AUX record's opcodes; positions are kept across calls (`self.scan`).
-    fn module_aux_scan(&mut self, rd: &mut Rd<'_>, module: ModuleId, when: u64, data: usize) -> P<T> {
+    fn module_aux_scan(
+        &mut self,
+        rd: &mut Rd<'_>,
+        module: ModuleId,
+        when: u64,
+        data: usize,
+    ) -> P<T> {
         loop {
             // `rd` only advances over complete opcodes, so on `Need` it marks where to resume.
             let mut r = *rd;

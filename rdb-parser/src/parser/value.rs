@@ -136,7 +136,13 @@ impl Parser {
     }
 
     /// Decodes one blob into batch items; returns the number of entries.
-    fn decode_blob(&mut self, input: &[u8], loc: (bool, usize, usize), kind: BlobKind, at: usize) -> P<usize> {
+    fn decode_blob(
+        &mut self,
+        input: &[u8],
+        loc: (bool, usize, usize),
+        kind: BlobKind,
+        at: usize,
+    ) -> P<usize> {
         let (sc, base, len) = loc;
         let Parser { scratch, items, .. } = self;
         let blob: &[u8] = if sc {
@@ -155,9 +161,15 @@ impl Parser {
                     Ok(())
                 };
                 match kind {
-                    BlobKind::ZiplistList => encoding::ziplist(blob).map_err(be)?.try_for_each(&mut push)?,
-                    BlobKind::Intset => encoding::intset(blob).map_err(be)?.try_for_each(&mut push)?,
-                    _ => encoding::listpack(blob).map_err(be)?.try_for_each(&mut push)?,
+                    BlobKind::ZiplistList => encoding::ziplist(blob)
+                        .map_err(be)?
+                        .try_for_each(&mut push)?,
+                    BlobKind::Intset => encoding::intset(blob)
+                        .map_err(be)?
+                        .try_for_each(&mut push)?,
+                    _ => encoding::listpack(blob)
+                        .map_err(be)?
+                        .try_for_each(&mut push)?,
                 }
             }
             BlobKind::ZiplistZset | BlobKind::ListpackZset => {
@@ -170,9 +182,15 @@ impl Parser {
                     Ok(())
                 };
                 if kind == BlobKind::ZiplistZset {
-                    encoding::ziplist(blob).map_err(be)?.pairs().try_for_each(&mut push)?
+                    encoding::ziplist(blob)
+                        .map_err(be)?
+                        .pairs()
+                        .try_for_each(&mut push)?
                 } else {
-                    encoding::listpack(blob).map_err(be)?.pairs().try_for_each(&mut push)?
+                    encoding::listpack(blob)
+                        .map_err(be)?
+                        .pairs()
+                        .try_for_each(&mut push)?
                 }
             }
             BlobKind::ZiplistHash | BlobKind::ListpackHash | BlobKind::Zipmap => {
@@ -185,9 +203,17 @@ impl Parser {
                     Ok(())
                 };
                 match kind {
-                    BlobKind::ZiplistHash => encoding::ziplist(blob).map_err(be)?.pairs().try_for_each(&mut push)?,
-                    BlobKind::Zipmap => encoding::zipmap(blob).map_err(be)?.try_for_each(&mut push)?,
-                    _ => encoding::listpack(blob).map_err(be)?.pairs().try_for_each(&mut push)?,
+                    BlobKind::ZiplistHash => encoding::ziplist(blob)
+                        .map_err(be)?
+                        .pairs()
+                        .try_for_each(&mut push)?,
+                    BlobKind::Zipmap => encoding::zipmap(blob)
+                        .map_err(be)?
+                        .try_for_each(&mut push)?,
+                    _ => encoding::listpack(blob)
+                        .map_err(be)?
+                        .pairs()
+                        .try_for_each(&mut push)?,
                 }
             }
             BlobKind::ListpackHashTtl => {
@@ -227,7 +253,13 @@ impl Parser {
     }
 
     /// One blob unit (`blob` string already located by the caller's reader).
-    fn blob_unit(&mut self, rd: &mut Rd<'_>, input: &[u8], kind: BlobKind, collect: bool) -> P<usize> {
+    fn blob_unit(
+        &mut self,
+        rd: &mut Rd<'_>,
+        input: &[u8],
+        kind: BlobKind,
+        collect: bool,
+    ) -> P<usize> {
         let at = rd.p;
         if !collect {
             rd.string()?;
@@ -355,7 +387,10 @@ impl Parser {
             24 => {
                 let min_expire = rd.i64_le()?;
                 let n = rd.len()?;
-                self.v = V::Seq { left: n, min_expire };
+                self.v = V::Seq {
+                    left: n,
+                    min_expire,
+                };
                 Ok(U::Nothing)
             }
             14 | 18 => {

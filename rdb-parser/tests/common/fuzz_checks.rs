@@ -19,15 +19,31 @@ pub fn fmt_event(off: u64, ev: &Event<'_>) -> String {
         Event::Header { version, flavor } => format!("Header {version} {flavor:?}"),
         Event::Aux { key, value } => format!("Aux {} = {}", b(key), b(value)),
         Event::SelectDb { db } => format!("SelectDb {db}"),
-        Event::ResizeDb { db_size, expires_size } => format!("ResizeDb {db_size} {expires_size}"),
-        Event::SlotInfo { slot, slot_size, expires_slot_size } => {
+        Event::ResizeDb {
+            db_size,
+            expires_size,
+        } => format!("ResizeDb {db_size} {expires_size}"),
+        Event::SlotInfo {
+            slot,
+            slot_size,
+            expires_slot_size,
+        } => {
             format!("SlotInfo {slot} {slot_size} {expires_slot_size}")
         }
         Event::SlotImport { job, ranges } => {
-            format!("SlotImport {} {:?}", b(job), ranges.iter().collect::<Vec<_>>())
+            format!(
+                "SlotImport {} {:?}",
+                b(job),
+                ranges.iter().collect::<Vec<_>>()
+            )
         }
         Event::ModuleAux { module, when, data } => {
-            format!("ModuleAux {} {} {when} {}", module.name_string(), module.encver(), b(data))
+            format!(
+                "ModuleAux {} {} {when} {}",
+                module.name_string(),
+                module.encver(),
+                b(data)
+            )
         }
         Event::Function { code } => format!("Function {}", b(code)),
         Event::KeyStart(k) => format!(
@@ -45,7 +61,9 @@ pub fn fmt_event(off: u64, ev: &Event<'_>) -> String {
         Event::SetMembers(e) => format!("Set {:?}", e.iter().map(elem_str).collect::<Vec<_>>()),
         Event::ZsetMembers(z) => format!(
             "Zset {:?}",
-            z.iter().map(|(m, s)| (elem_str(m), s.to_bits())).collect::<Vec<_>>()
+            z.iter()
+                .map(|(m, s)| (elem_str(m), s.to_bits()))
+                .collect::<Vec<_>>()
         ),
         Event::HashFields(h) => format!(
             "Hash {:?}",
@@ -60,7 +78,9 @@ pub fn fmt_event(off: u64, ev: &Event<'_>) -> String {
                     format!(
                         "{} {:?}",
                         e.id,
-                        e.fields().map(|(f, v)| (elem_str(f), elem_str(v))).collect::<Vec<_>>()
+                        e.fields()
+                            .map(|(f, v)| (elem_str(f), elem_str(v)))
+                            .collect::<Vec<_>>()
                     )
                 })
                 .collect();
@@ -82,7 +102,9 @@ pub fn fmt_event(off: u64, ev: &Event<'_>) -> String {
             c.active_time_ms,
             c.pel_len
         ),
-        Event::StreamConsumerPel(ids) => format!("ConsumerPel {:?}", ids.iter().collect::<Vec<_>>()),
+        Event::StreamConsumerPel(ids) => {
+            format!("ConsumerPel {:?}", ids.iter().collect::<Vec<_>>())
+        }
         Event::Module { module } => format!("Module {:#x}", module.0),
         Event::ModuleData(d) => format!("ModuleData {}", b(d)),
         Event::RawValue { rdb_type, body } => format!("Raw {rdb_type} {}", b(body)),
@@ -168,7 +190,6 @@ impl Rng {
     }
 }
 
-
 /// Chunked == whole, for arbitrary bytes: the first two bytes pick the chunking seed, the
 /// view policy and batch options; the rest is the input (a magic is prepended when the
 /// input has none, so the fuzzer reaches past the header).
@@ -179,12 +200,18 @@ pub fn check_chunked(data: &[u8]) {
     let (ctl, rest) = data.split_at(2);
     let mut input = Vec::with_capacity(rest.len() + 9);
     if !(rest.starts_with(b"REDIS") || rest.starts_with(b"VALKEY")) {
-        input.extend_from_slice(if ctl[0] & 0x80 != 0 { b"REDIS0012" } else { b"REDIS0009" });
+        input.extend_from_slice(if ctl[0] & 0x80 != 0 {
+            b"REDIS0012"
+        } else {
+            b"REDIS0009"
+        });
     }
     input.extend_from_slice(rest);
     let view = match ctl[0] & 3 {
         0 => None,
-        1 => Some(View::Raw { max_len: usize::from(ctl[1]) }),
+        1 => Some(View::Raw {
+            max_len: usize::from(ctl[1]),
+        }),
         2 => Some(View::Skip),
         _ => Some(View::Raw { max_len: 1 << 20 }),
     };
@@ -228,6 +255,9 @@ pub fn check_dump_payload(data: &[u8]) {
             assert_eq!(bytewise.1, None);
             assert_eq!(w, bytewise.0);
         }
-        Err(_) => assert_eq!(whole, bytewise.0[..whole.len().min(bytewise.0.len())].to_vec()),
+        Err(_) => assert_eq!(
+            whole,
+            bytewise.0[..whole.len().min(bytewise.0.len())].to_vec()
+        ),
     }
 }

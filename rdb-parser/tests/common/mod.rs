@@ -59,6 +59,9 @@ pub struct Consumer {
     pub pel: Vec<StreamId>,
 }
 
+/// A stream entry: id and field/value pairs.
+pub type Entry = (StreamId, Vec<(Vec<u8>, Vec<u8>)>);
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
     Str(Vec<u8>),
@@ -67,12 +70,18 @@ pub enum Val {
     Zset(BTreeMap<Vec<u8>, u64>),
     Hash(BTreeMap<Vec<u8>, (Vec<u8>, Option<i64>)>),
     Stream {
-        entries: Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)>,
+        entries: Vec<Entry>,
         meta: Option<StreamMeta>,
         groups: Vec<Group>,
     },
-    Module { id: ModuleId, data: Vec<u8> },
-    Raw { rdb_type: u8, body: Vec<u8> },
+    Module {
+        id: ModuleId,
+        data: Vec<u8>,
+    },
+    Raw {
+        rdb_type: u8,
+        body: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,14 +172,13 @@ impl Builder {
                     (Val::Zset(z), Event::ZsetMembers(e)) => {
                         z.extend(e.iter().map(|(m, s)| (v(m), s.to_bits())))
                     }
-                    (Val::Hash(h), Event::HashFields(e)) => h.extend(
-                        e.iter().map(|f| (v(f.field), (v(f.value), f.expire_ms))),
-                    ),
-                    (Val::Stream { entries, .. }, Event::StreamEntries(s)) => {
-                        entries.extend(s.iter().map(|e| {
-                            (e.id, e.fields().map(|(f, x)| (v(f), v(x))).collect())
-                        }))
+                    (Val::Hash(h), Event::HashFields(e)) => {
+                        h.extend(e.iter().map(|f| (v(f.field), (v(f.value), f.expire_ms))))
                     }
+                    (Val::Stream { entries, .. }, Event::StreamEntries(s)) => entries.extend(
+                        s.iter()
+                            .map(|e| (e.id, e.fields().map(|(f, x)| (v(f), v(x))).collect())),
+                    ),
                     (Val::Stream { meta, .. }, Event::StreamMeta(m)) => *meta = Some(*m),
                     (Val::Stream { groups, .. }, Event::StreamGroup(g)) => groups.push(Group {
                         name: g.name.to_vec(),
