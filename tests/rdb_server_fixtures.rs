@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use fixtures_support::{all_rdb_files, events, fixtures, render, render_with, Chunks};
 use rdb_parser::Parser;
-use redis_migrate::rdb_json::JsonLines;
+use redis_migrate::rdb_json::{JsonLines, Stats};
 use serde_json::Value;
 
 /// The rendered lines of a file, split by record kind.
@@ -403,5 +403,52 @@ fn rendering_is_independent_of_batch_and_chunk_sizes() {
         "lru_idle_s",
     ] {
         assert!(seen.contains(m), "no fixture rendered {m:?}: {seen:?}");
+    }
+}
+
+/// `rdb-dump --stats` agrees with the server: keys per db and type, and the total.
+#[test]
+fn stats_count_what_the_server_has() {
+    for (name, rdb, expected) in fixtures() {
+        let bytes = std::fs::read(&rdb).unwrap();
+        let want = doc(&std::fs::read(expected).unwrap(), &name);
+        let mut per_db: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        for v in want.keys.values() {
+            *per_db
+                .entry(v["db"].to_string())
+                .or_default()
+                .entry(v["type"].as_str().unwrap().to_owned())
+                .or_default() += 1;
+        }
+        let mut stats = Stats::new();
+        let mut parser = Parser::new();
+        let mut pos = 0;
+        loop {
+            let fed = parser.feed(&bytes[pos..]).unwrap();
+            pos += fed.consumed;
+            match fed.step {
+                rdb_parser::Step::Event(ev) => stats.event(fed.offset, &ev),
+                rdb_parser::Step::NeedMore(_) => panic!("{name}: truncated"),
+                rdb_parser::Step::Done => break,
+            }
+        }
+        stats.set_file_bytes(pos as u64);
+        let mut out = Vec::new();
+        stats.write(&mut out).unwrap();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        let got: BTreeMap<String, BTreeMap<String, u64>> =
+            serde_json::from_value(v["keys_per_db"].clone()).unwrap();
+        assert_eq!(got, per_db, "{name}");
+        assert_eq!(v["keys"], want.keys.len(), "{name}");
+        assert_eq!(v["file_bytes"], bytes.len(), "{name}");
+        assert_eq!(v["checksum_verified"], true, "{name}");
+        let enc_total: u64 = v["encodings"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert_eq!(enc_total as usize, want.keys.len(), "{name}");
+        assert_eq!(v["largest"].as_array().unwrap().len(), 10, "{name}");
     }
 }

@@ -26,12 +26,51 @@ pub fn write_bytes<W: Write + ?Sized>(w: &mut W, bytes: &[u8]) -> io::Result<()>
     }
 }
 
+/// Writes an integer as JSON (decimal digits, no quotes) without the `fmt` machinery.
+pub fn write_i64<W: Write + ?Sized>(w: &mut W, v: i64) -> io::Result<()> {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        w.write_all(b"-")?;
+    }
+    w.write_all(&buf[i..])
+}
+
+/// Writes an unsigned integer as JSON.
+pub fn write_u64<W: Write + ?Sized>(w: &mut W, v: u64) -> io::Result<()> {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    w.write_all(&buf[i..])
+}
+
 /// Writes one element: integers as their decimal text in a JSON string (they are strings to
 /// Redis), bytes as [`write_bytes`] does.
 pub fn write_elem<W: Write + ?Sized>(w: &mut W, e: &Elem<'_>) -> io::Result<()> {
     match *e {
         Elem::Bytes(b) => write_bytes(w, b),
-        Elem::Int(i) => write!(w, "\"{i}\""),
+        Elem::Int(i) => {
+            w.write_all(b"\"")?;
+            write_i64(w, i)?;
+            w.write_all(b"\"")
+        }
     }
 }
 
@@ -40,7 +79,18 @@ pub fn write_elem<W: Write + ?Sized>(w: &mut W, e: &Elem<'_>) -> io::Result<()> 
 /// Escapes `"`, `\` and every control character below U+0020.
 pub fn write_escaped<W: Write + ?Sized>(w: &mut W, utf8: &[u8]) -> io::Result<()> {
     let mut start = 0;
-    for (i, &b) in utf8.iter().enumerate() {
+    let mut i = 0;
+    while i < utf8.len() {
+        // Skip 8 bytes at a time while none of them needs escaping.
+        if let Some(word) = utf8.get(i..i + 8) {
+            let mut b8 = [0u8; 8];
+            b8.copy_from_slice(word);
+            if !word_needs_escape(u64::from_le_bytes(b8)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = utf8[i];
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -51,17 +101,42 @@ pub fn write_escaped<W: Write + ?Sized>(w: &mut W, utf8: &[u8]) -> io::Result<()
             0x0c => b"\\f",
             0x00..=0x1f => {
                 w.write_all(&utf8[start..i])?;
-                write!(w, "\\u{b:04x}")?;
-                start = i + 1;
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                w.write_all(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[(b >> 4) as usize],
+                    HEX[(b & 15) as usize],
+                ])?;
+                i += 1;
+                start = i;
                 continue;
             }
-            _ => continue,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         w.write_all(&utf8[start..i])?;
         w.write_all(esc)?;
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     w.write_all(&utf8[start..])
+}
+
+/// Whether any of the 8 bytes is `"`, `\` or below 0x20 (SWAR zero-byte tests).
+#[inline]
+fn word_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH != 0;
+    // A byte < 0x20: subtracting 0x20 borrows into its high bit (only bytes < 0x80 count;
+    // bytes >= 0x80 never need escaping, hence `& !x`).
+    let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+    below || has_zero(x ^ (ONES * b'"' as u64)) || has_zero(x ^ (ONES * b'\\' as u64))
 }
 
 /// Writes `bytes` as standard base64 with padding (no quotes).
@@ -142,7 +217,11 @@ pub fn write_score<W: Write + ?Sized>(w: &mut W, score: f64) -> io::Result<()> {
 
 /// Writes a stream id as the JSON string `"ms-seq"`.
 pub fn write_id<W: Write + ?Sized>(w: &mut W, ms: u64, seq: u64) -> io::Result<()> {
-    write!(w, "\"{ms}-{seq}\"")
+    w.write_all(b"\"")?;
+    write_u64(w, ms)?;
+    w.write_all(b"-")?;
+    write_u64(w, seq)?;
+    w.write_all(b"\"")
 }
 
 /// Incremental UTF-8 validation over a value that arrives in pieces split anywhere.
@@ -220,6 +299,51 @@ mod tests {
         assert_eq!(s(|w| write_bytes(w, b"\xff\x00")), r#"{"b64":"/wA="}"#);
         assert_eq!(s(|w| write_bytes(w, b"")), r#""""#);
         assert_eq!(s(|w| write_elem(w, &Elem::Int(-5))), r#""-5""#);
+    }
+
+    #[test]
+    fn escaping_agrees_with_a_bytewise_reference_at_every_position() {
+        fn reference(s: &str) -> String {
+            let mut o = String::new();
+            for c in s.chars() {
+                match c {
+                    '"' => o.push_str("\\\""),
+                    '\\' => o.push_str("\\\\"),
+                    '\n' => o.push_str("\\n"),
+                    '\r' => o.push_str("\\r"),
+                    '\t' => o.push_str("\\t"),
+                    '\u{8}' => o.push_str("\\b"),
+                    '\u{c}' => o.push_str("\\f"),
+                    c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => o.push(c),
+                }
+            }
+            o
+        }
+        let specials = [
+            "\"", "\\", "\n", "\u{1}", "\u{1f}", " ", "\u{7f}", "é", "😀", "a",
+        ];
+        for sp in specials {
+            for pos in 0..20 {
+                let s: String = "x".repeat(pos) + sp + &"y".repeat(19 - pos);
+                let mut out = Vec::new();
+                write_escaped(&mut out, s.as_bytes()).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), reference(&s), "{s:?}");
+            }
+        }
+        let all: String = (0u32..0x80).filter_map(char::from_u32).collect::<String>() + "é€😀";
+        let mut out = Vec::new();
+        write_escaped(&mut out, all.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), reference(&all));
+    }
+
+    #[test]
+    fn integers_and_ids() {
+        for v in [0i64, 7, -1, 10, -10, i64::MIN, i64::MAX, 4096] {
+            assert_eq!(s(|w| write_i64(w, v)), v.to_string());
+        }
+        assert_eq!(s(|w| write_u64(w, u64::MAX)), u64::MAX.to_string());
+        assert_eq!(s(|w| write_id(w, 1700000000000, 0)), "\"1700000000000-0\"");
     }
 
     #[test]

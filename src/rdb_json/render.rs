@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use rdb_parser::{Event, KeyStart, ModuleId, StreamId, ValueKind};
 
 use super::json::{
-    write_bytes, write_elem, write_escaped, write_id, write_score, B64Stream, Utf8Check,
+    write_bytes, write_elem, write_escaped, write_i64, write_id, write_score, write_u64, B64Stream,
+    Utf8Check,
 };
 use super::spill::Spill;
 
@@ -154,18 +155,31 @@ impl<W: Write> JsonLines<W> {
         if self.key.is_some() {
             return Err(io::Error::other("KeyStart inside a key"));
         }
-        write!(self.out, "{{\"db\":{},\"key\":", k.db)?;
-        write_bytes(&mut self.out, k.key)?;
-        write!(self.out, ",\"type\":\"{}\",\"expire_ms\":", k.kind.name())?;
+        let out = &mut self.out;
+        out.write_all(b"{\"db\":")?;
+        write_u64(out, k.db)?;
+        out.write_all(b",\"key\":")?;
+        write_bytes(out, k.key)?;
+        out.write_all(match k.kind {
+            ValueKind::String => b",\"type\":\"string\",\"expire_ms\":",
+            ValueKind::List => b",\"type\":\"list\",\"expire_ms\":",
+            ValueKind::Set => b",\"type\":\"set\",\"expire_ms\":",
+            ValueKind::Zset => b",\"type\":\"zset\",\"expire_ms\":",
+            ValueKind::Hash => b",\"type\":\"hash\",\"expire_ms\":",
+            ValueKind::Stream => b",\"type\":\"stream\",\"expire_ms\":",
+            ValueKind::Module => b",\"type\":\"module\",\"expire_ms\":",
+        })?;
         match k.expire_ms {
-            Some(ms) => write!(self.out, "{ms}")?,
-            None => self.out.write_all(b"null")?,
+            Some(ms) => write_i64(out, ms)?,
+            None => out.write_all(b"null")?,
         }
         if let Some(f) = k.lfu_freq {
-            write!(self.out, ",\"lfu_freq\":{f}")?;
+            out.write_all(b",\"lfu_freq\":")?;
+            write_u64(out, u64::from(f))?;
         }
         if let Some(s) = k.lru_idle_s {
-            write!(self.out, ",\"lru_idle_s\":{s}")?;
+            out.write_all(b",\"lru_idle_s\":")?;
+            write_u64(out, s)?;
         }
         self.out.write_all(b",\"value\":")?;
         self.string.clear();

@@ -1,6 +1,6 @@
 //! [`Stats`]: the `rdb-dump --stats` summary of a file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use rdb_parser::{Event, Flavor};
@@ -56,8 +56,9 @@ struct Big {
     elements: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Current {
+    active: bool,
     start: u64,
     db: u64,
     key: Vec<u8>,
@@ -78,11 +79,14 @@ pub struct Stats {
     module_aux: u64,
     keys: u64,
     expires: u64,
-    per_db: BTreeMap<u64, BTreeMap<&'static str, u64>>,
-    encodings: BTreeMap<&'static str, u64>,
+    /// Keys per (db, type byte), with the type name.
+    counts: HashMap<(u64, u8), (&'static str, u64)>,
+    /// The run of keys with the same (db, type byte) being counted (most files have long
+    /// runs), folded into `counts` when it changes.
+    last: ((u64, u8), u64, &'static str),
     value_bytes: u64,
     elements: u64,
-    cur: Option<Current>,
+    cur: Current,
     top: Vec<Big>,
     file_bytes: u64,
     checksum: Option<(Option<u64>, bool)>,
@@ -98,11 +102,11 @@ impl Default for Stats {
             module_aux: 0,
             keys: 0,
             expires: 0,
-            per_db: BTreeMap::new(),
-            encodings: BTreeMap::new(),
+            counts: HashMap::new(),
+            last: ((0, 0), 0, ""),
             value_bytes: 0,
             elements: 0,
-            cur: None,
+            cur: Current::default(),
             top: Vec::new(),
             file_bytes: 0,
             checksum: None,
@@ -135,22 +139,24 @@ impl Stats {
                 self.expires += u64::from(k.expire_ms.is_some());
                 let kind = k.kind.name();
                 let encoding = encoding_name(k.rdb_type, self.flavor);
-                *self
-                    .per_db
-                    .entry(k.db)
-                    .or_default()
-                    .entry(kind)
-                    .or_default() += 1;
-                *self.encodings.entry(encoding).or_default() += 1;
-                self.cur = Some(Current {
-                    start: offset,
-                    db: k.db,
-                    key: k.key[..k.key.len().min(KEY_CUT)].to_vec(),
-                    key_len: k.key.len(),
-                    kind,
-                    encoding,
-                    elements: 0,
-                });
+                // Counted per (db, type byte) in a flat table; folded into names on output.
+                let id = (k.db, k.rdb_type);
+                if self.last.1 > 0 && self.last.0 == id {
+                    self.last.1 += 1;
+                } else {
+                    self.fold_last();
+                    self.last = (id, 1, kind);
+                }
+                let c = &mut self.cur;
+                c.active = true;
+                c.start = offset;
+                c.db = k.db;
+                c.key.clear();
+                c.key.extend_from_slice(&k.key[..k.key.len().min(KEY_CUT)]);
+                c.key_len = k.key.len();
+                c.kind = kind;
+                c.encoding = encoding;
+                c.elements = 0;
             }
             Event::StringChunk { pos, .. } if *pos == 0 => self.count(1),
             Event::ListItems(e) | Event::SetMembers(e) => self.count(e.len()),
@@ -158,20 +164,23 @@ impl Stats {
             Event::HashFields(e) => self.count(e.len()),
             Event::StreamEntries(e) => self.count(e.len()),
             Event::Module { .. } | Event::RawValue { .. } => self.count(1),
-            Event::KeyEnd => {
-                if let Some(c) = self.cur.take() {
-                    let bytes = offset.saturating_sub(c.start);
-                    self.value_bytes += bytes;
-                    self.elements += c.elements;
-                    self.push_top(Big {
+            Event::KeyEnd if self.cur.active => {
+                let c = &mut self.cur;
+                c.active = false;
+                let bytes = offset.saturating_sub(c.start);
+                self.value_bytes += bytes;
+                self.elements += c.elements;
+                if self.top.len() < TOP || self.top.last().is_some_and(|l| l.bytes < bytes) {
+                    let big = Big {
                         bytes,
                         db: c.db,
-                        key: c.key,
+                        key: c.key.clone(),
                         key_len: c.key_len,
                         kind: c.kind,
                         encoding: c.encoding,
                         elements: c.elements,
-                    });
+                    };
+                    self.push_top(big);
                 }
             }
             Event::Eof { checksum, verified } => self.checksum = Some((*checksum, *verified)),
@@ -184,10 +193,15 @@ impl Stats {
         self.file_bytes = n;
     }
 
-    fn count(&mut self, n: usize) {
-        if let Some(c) = &mut self.cur {
-            c.elements += n as u64;
+    fn fold_last(&mut self) {
+        let (id, n, kind) = std::mem::take(&mut self.last);
+        if n > 0 {
+            self.counts.entry(id).or_insert((kind, 0)).1 += n;
         }
+    }
+
+    fn count(&mut self, n: usize) {
+        self.cur.elements += n as u64;
     }
 
     fn push_top(&mut self, b: Big) {
@@ -230,8 +244,15 @@ impl Stats {
             "  \"keys\": {},\n  \"keys_with_expire\": {},",
             self.keys, self.expires
         )?;
+        let mut per_db: BTreeMap<u64, BTreeMap<&str, u64>> = BTreeMap::new();
+        let mut encodings: BTreeMap<&str, u64> = BTreeMap::new();
+        let last = (self.last.1 > 0).then_some((self.last.0, (self.last.2, self.last.1)));
+        for (&(db, t), &(kind, n)) in self.counts.iter().chain(last.iter().map(|(a, b)| (a, b))) {
+            *per_db.entry(db).or_default().entry(kind).or_default() += n;
+            *encodings.entry(encoding_name(t, self.flavor)).or_default() += n;
+        }
         write!(out, "  \"keys_per_db\": {{")?;
-        for (i, (db, types)) in self.per_db.iter().enumerate() {
+        for (i, (db, types)) in per_db.iter().enumerate() {
             write!(out, "{}\n    \"{db}\": {{", if i > 0 { "," } else { "" })?;
             for (j, (t, n)) in types.iter().enumerate() {
                 write!(out, "{}\"{t}\": {n}", if j > 0 { ", " } else { "" })?;
@@ -240,7 +261,7 @@ impl Stats {
         }
         writeln!(out, "\n  }},")?;
         write!(out, "  \"encodings\": {{")?;
-        for (i, (e, n)) in self.encodings.iter().enumerate() {
+        for (i, (e, n)) in encodings.iter().enumerate() {
             write!(out, "{}\"{e}\": {n}", if i > 0 { ", " } else { "" })?;
         }
         writeln!(out, "}},")?;
