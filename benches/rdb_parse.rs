@@ -7,6 +7,7 @@
 //!   `~/.cache/redis-migrate/bench/` (see `benches/gen/mod.rs`), never committed.
 //! * `raw-capture`: [`View::Raw`] for every key (the exact encoded value, as the migration
 //!   engine RESTOREs small values), checksum verified.
+//! * `raw-no-crc`: the same without computing the CRC-64 (what the checksum costs).
 //! * `decode`: [`View::Decoded`], every element visited, checksum verified.
 //! * `json`: the `rdb-dump` renderer to a sink (decode + JSON).
 //! * `rdb-crate`: `rdb::parse(bytes, Nil, Simple)`.
@@ -52,6 +53,19 @@ fn raw_capture(data: &[u8]) -> u64 {
     })
 }
 
+/// Raw capture without computing the CRC-64 (shows what the checksum costs).
+fn raw_capture_no_crc(data: &[u8]) -> u64 {
+    let p = Parser::builder()
+        .view(View::Raw { max_len: 1 << 20 })
+        .verify_checksum(false)
+        .build();
+    run(data, p, |ev| match ev {
+        Event::RawValue { body, .. } => body.len() as u64,
+        Event::StringChunk { data, .. } => data.len() as u64,
+        _ => 1,
+    })
+}
+
 fn decode(data: &[u8]) -> u64 {
     run(data, Parser::new(), |ev| match ev {
         Event::KeyStart(k) => k.key.len() as u64,
@@ -89,8 +103,9 @@ fn rdb_crate(data: &[u8]) -> u64 {
 }
 
 type Case = (&'static str, fn(&[u8]) -> u64);
-const CASES: [Case; 4] = [
+const CASES: [Case; 5] = [
     ("raw-capture", raw_capture),
+    ("raw-no-crc", raw_capture_no_crc),
     ("decode", decode),
     ("json", json),
     ("rdb-crate", rdb_crate),

@@ -4,6 +4,7 @@
 #   rdb --format nil FILE          (the rdb crate: decodes every value, prints nothing)
 #   rdb-dump --stats FILE          (ours: decodes every value, prints a summary)
 #   rdb-dump FILE > /dev/null      (ours: decodes and renders every key as JSON)
+#   rdb --format json FILE         (the rdb crate's JSON, for a JSON-to-JSON ratio)
 #
 # Datasets (generated once by a real Redis 7.0, cached in ~/.cache/redis-migrate/bench,
 # never committed; see benches/gen/mod.rs): 2M small strings (~170 MB), collections
@@ -57,11 +58,12 @@ for name in strings collections biglist; do
   f=${FILE[$name]}
   mb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }')
   base=""
-  for tool in "rdb --format nil" "rdb-dump --stats" "rdb-dump (json)"; do
+  for tool in "rdb --format nil" "rdb-dump --stats" "rdb-dump (json)" "rdb --format json"; do
     case $tool in
       "rdb --format nil") cmd=("$RDB_CLI" --format nil "$f") ;;
       "rdb-dump --stats") cmd=("$DUMP" --stats "$f") ;;
       "rdb-dump (json)") cmd=("$DUMP" "$f") ;;
+      "rdb --format json") cmd=("$RDB_CLI" --format json "$f") ;;
     esac
     secs=$(best_secs "${cmd[@]}")
     kb=$(peak_kb "${cmd[@]}")
@@ -69,6 +71,10 @@ for name in strings collections biglist; do
     [ -z "$base" ] && base=$secs
     ratio=$(awk -v b="$base" -v s="$secs" 'BEGIN { printf "%.2fx", b / s }')
     printf '%-12s %8s | %-22s %8s %9s %8s %8s KB\n' "$name" "$mb" "$tool" "$secs" "$mbs" "$ratio" "$kb"
+    [ "$tool" = "rdb-dump (json)" ] && ours_json=$secs
+    [ "$tool" = "rdb --format json" ] && their_json=$secs
   done
+  awk -v a="$their_json" -v b="$ours_json" -v n="$name" \
+    'BEGIN { printf "%-12s JSON to JSON: rdb-dump is %.2fx the rdb crate\n", n, a / b }'
 done
 echo "ratio = rdb crate CLI time / tool time (higher is faster than the rdb crate)"
