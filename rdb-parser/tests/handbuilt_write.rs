@@ -111,8 +111,8 @@ fn doubles() {
         (1.5, b"\x031.5"),
         (3.0, b"\x013"),
         (-0.0, b"\x02-0"),
-        (5e-324, b"\x065e-324"),
-        (0.1, b"\x030.1"),
+        (5e-324, b"\x174.9406564584124654e-324"),
+        (0.1, b"\x130.10000000000000001"),
     ] {
         let mut v = Vec::new();
         put_ascii_double(&mut v, x);
@@ -129,6 +129,53 @@ fn doubles() {
     put_ascii_double_text(&mut v, b"0.10000000000000001").unwrap();
     assert_eq!(v[0], 19);
     assert!(put_ascii_double_text(&mut v, &[b'1'; 253]).is_err());
+}
+
+#[test]
+fn score_text_is_c_percent_17g() {
+    // Expected strings are what glibc's printf("%.17g") / Redis's d2string print.
+    for (v, want) in [
+        (0.0f64, "0"),
+        (-0.0, "-0"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+        (1.0, "1"),
+        (-3.0, "-3"),
+        (4503599627370495.0, "4503599627370495"),
+        (-4503599627370494.0, "-4503599627370494"),
+        (4503599627370496.0, "4503599627370496"),
+        (1e16, "10000000000000000"),
+        (1e17, "1e+17"),
+        (123456789012345680.0, "1.2345678901234568e+17"),
+        (1.5, "1.5"),
+        (-2.5, "-2.5"),
+        (0.1, "0.10000000000000001"),
+        (0.0001, "0.0001"),
+        (0.00001, "1.0000000000000001e-05"),
+        (123.456, "123.456"),
+        (1.0 / 3.0, "0.33333333333333331"),
+        (1e300, "1.0000000000000001e+300"),
+        (f64::MAX, "1.7976931348623157e+308"),
+        (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
+        (5e-324, "4.9406564584124654e-324"),
+    ] {
+        assert_eq!(score_text(v).as_deref(), Some(want), "{v:e}");
+    }
+    assert_eq!(score_text(f64::NAN), None);
+    // every finite double round-trips through the text
+    let mut x: u64 = 0x1234_5678_9ABC_DEF1;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let v = f64::from_bits(x);
+        if v.is_nan() {
+            continue;
+        }
+        let t = score_text(v).unwrap();
+        let back = rdb_parser::encoding::parse_score_text(t.as_bytes()).unwrap();
+        assert_eq!(back.to_bits(), v.to_bits(), "{t}");
+    }
 }
 
 #[test]
@@ -413,4 +460,54 @@ fn packed_format_conversions() {
         ziplist_from_listpack(&bad),
         Err(WriteError::Blob(_))
     ));
+}
+
+#[test]
+fn push_score_rules() {
+    let mut lp = ListpackBuilder::new();
+    let mut zl = ZiplistBuilder::new();
+    let scores = [
+        0.0,
+        -0.0,
+        1e17,
+        4611686018427387904.0,
+        9223372036854775808.0,
+        0.5,
+        -7.0,
+    ];
+    for s in scores {
+        lp.push_score(s).unwrap();
+        zl.push_score(s).unwrap();
+    }
+    assert!(lp.push_score(f64::NAN).is_err());
+    assert!(zl.push_score(f64::NAN).is_err());
+    let lp = lp.finish().unwrap();
+    let got: Vec<Elem<'_>> = listpack(&lp).unwrap().map(Result::unwrap).collect();
+    assert_eq!(
+        got,
+        [
+            Elem::Int(0),
+            Elem::Bytes(b"-0"),
+            Elem::Int(100_000_000_000_000_000),
+            Elem::Int(4611686018427387904),
+            Elem::Bytes(b"9.2233720368547758e+18"),
+            Elem::Bytes(b"0.5"),
+            Elem::Int(-7),
+        ]
+    );
+    let zl = zl.finish().unwrap();
+    let got: Vec<Vec<u8>> = rdb_parser::encoding::ziplist(&zl)
+        .unwrap()
+        .map(|e| e.unwrap().to_vec())
+        .collect();
+    let want: Vec<&[u8]> = vec![
+        b"0",
+        b"-0",
+        b"1e+17",
+        b"4.6116860184273879e+18",
+        b"9.2233720368547758e+18",
+        b"0.5",
+        b"-7",
+    ];
+    assert_eq!(got, want);
 }

@@ -44,7 +44,7 @@ pub use file::{Flavor, RdbWriter};
 pub use packed::{listpack_of, ziplist_of, ListpackBuilder, ZiplistBuilder};
 pub use prim::{
     put_ascii_double, put_ascii_double_text, put_binary_double, put_i64_le, put_int_string,
-    put_len, put_len_as, put_lzf_string, put_raw_string, put_string, LenForm,
+    put_len, put_len_as, put_lzf_string, put_raw_string, put_string, score_text, LenForm,
 };
 pub use small::{intset_of, intset_with_width, ZipmapBuilder};
 pub use stream::{

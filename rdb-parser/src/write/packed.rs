@@ -1,6 +1,6 @@
 //! Ziplist and listpack builders.
 
-use super::WriteError;
+use super::{score_text, WriteError};
 use crate::encoding::{canonical_i64, listpack::encode_backlen};
 use crate::Elem;
 
@@ -104,6 +104,16 @@ impl ZiplistBuilder {
             Elem::Int(v) => self.push_int(v),
             Elem::Bytes(b) => self.push(b),
         }
+    }
+
+    /// Pushes a zset score the way Redis ≤ 6.2 stores it in a ziplist: the text of
+    /// [`score_text`] (so integral scores become integer entries). NaN is refused.
+    pub fn push_score(&mut self, v: f64) -> Result<(), WriteError> {
+        let t = score_text(v).ok_or(WriteError::Invalid {
+            what: "NaN zset score",
+        })?;
+        self.push(t.as_bytes());
+        Ok(())
     }
 
     /// Pushes a string entry (never integer-encoded), with the 6-bit, 14-bit (BE) or
@@ -242,6 +252,28 @@ impl ListpackBuilder {
             Elem::Int(v) => self.push_int(v),
             Elem::Bytes(b) => self.push(b),
         }
+    }
+
+    /// Pushes a zset score the way Redis 7.0 stores it in a listpack: an integral score
+    /// in [−2^62, 2^62] as an integer entry, anything else as [`score_text`]. NaN is
+    /// refused. (Redis 7.0 stores −0.0 as the integer 0; this keeps the sign as `-0`.)
+    pub fn push_score(&mut self, v: f64) -> Result<(), WriteError> {
+        if v.is_nan() {
+            return Err(WriteError::Invalid {
+                what: "NaN zset score",
+            });
+        }
+        const LIM: f64 = 4_611_686_018_427_387_904.0; // 2^62 = (double)(LLONG_MAX / 2)
+        let neg_zero = v == 0.0 && v.is_sign_negative();
+        if !neg_zero && (-LIM..=LIM).contains(&v) && (v as i64) as f64 == v {
+            self.push_int(v as i64);
+        } else {
+            let t = score_text(v).ok_or(WriteError::Invalid {
+                what: "NaN zset score",
+            })?;
+            self.push_str(t.as_bytes());
+        }
+        Ok(())
     }
 
     /// Pushes a string entry (never integer-encoded): 6-bit, 12-bit (high nibble first)

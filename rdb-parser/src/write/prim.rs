@@ -143,8 +143,9 @@ pub fn put_binary_double(out: &mut Vec<u8>, v: f64) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-/// Appends an ASCII double (type-3 zset scores): 253/254/255 for NaN/+inf/−inf, else a
-/// length byte and the shortest text that parses back to exactly `v`.
+/// Appends an ASCII double (type-3 zset scores) as Redis's `rdbSaveDoubleValue` writes
+/// it: 253/254/255 for NaN/+inf/−inf, else a length byte and [`score_text`].
+/// (Redis itself writes −0.0 as `0`; this writes `-0`, which loads as −0.0.)
 pub fn put_ascii_double(out: &mut Vec<u8>, v: f64) {
     if v.is_nan() {
         out.push(253);
@@ -153,15 +154,78 @@ pub fn put_ascii_double(out: &mut Vec<u8>, v: f64) {
     } else if v == f64::NEG_INFINITY {
         out.push(255);
     } else {
-        // Debug formatting is the shortest round-trip form and switches to exponent
-        // notation for very large or small magnitudes, so it is always short.
-        let mut text = format!("{v:?}");
-        if let Some(stripped) = text.strip_suffix(".0") {
-            text = stripped.to_string();
-        }
+        let text = score_text(v).unwrap_or_default();
         out.push(text.len() as u8);
         out.extend_from_slice(text.as_bytes());
     }
+}
+
+/// A zset score as text, exactly as Redis ≤ 7.0 formats it (`d2string`) for ziplist and
+/// listpack zsets and ASCII doubles: `inf` / `-inf`, `0` / `-0`, integers in
+/// (−2^52, 2^52) in decimal, anything else with `%.17g` (`0.1` → `0.10000000000000001`,
+/// `1e300` → `1.0000000000000001e+300`). Every form parses back to exactly `v`. `None`
+/// for NaN, which no zset may hold.
+///
+/// ```
+/// use rdb_parser::write::score_text;
+/// assert_eq!(score_text(2.0).as_deref(), Some("2"));
+/// assert_eq!(score_text(0.1).as_deref(), Some("0.10000000000000001"));
+/// assert_eq!(score_text(5e-324).as_deref(), Some("4.9406564584124654e-324"));
+/// assert_eq!(score_text(f64::NAN), None);
+/// ```
+pub fn score_text(v: f64) -> Option<String> {
+    if v.is_nan() {
+        return None;
+    }
+    if v.is_infinite() {
+        return Some(if v < 0.0 { "-inf" } else { "inf" }.to_string());
+    }
+    if v == 0.0 {
+        return Some(if v.is_sign_negative() { "-0" } else { "0" }.to_string());
+    }
+    if v > -4_503_599_627_370_495.0 && v < 4_503_599_627_370_496.0 && v == (v as i64) as f64 {
+        return Some((v as i64).to_string());
+    }
+    Some(format_g17(v))
+}
+
+/// C's `printf("%.17g", v)` for a finite, non-zero `v` (Rust's `{:e}` formatting is
+/// correctly rounded, like glibc's).
+fn format_g17(v: f64) -> String {
+    let sci = format!("{:.16e}", v.abs());
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut out = String::with_capacity(26);
+    if v < 0.0 {
+        out.push('-');
+    }
+    if !(-4..17).contains(&exp) {
+        let frac = digits[1..].trim_end_matches('0');
+        out.push_str(&digits[..1]);
+        if !frac.is_empty() {
+            out.push('.');
+            out.push_str(frac);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        out.push_str(&format!("{:02}", exp.abs()));
+    } else if exp >= 0 {
+        let point = exp as usize + 1;
+        out.push_str(&digits[..point]);
+        let frac = digits[point..].trim_end_matches('0');
+        if !frac.is_empty() {
+            out.push('.');
+            out.push_str(frac);
+        }
+    } else {
+        out.push_str("0.");
+        for _ in 0..(-exp - 1) {
+            out.push('0');
+        }
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out
 }
 
 /// Appends an ASCII double with caller-chosen text (e.g. the `%.17g` form older servers
