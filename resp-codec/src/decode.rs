@@ -89,6 +89,8 @@ pub struct Decoder {
     skipped_total: u64,
     position: u64,
     failed: Option<DecodeError>,
+    /// Scratch for the fast path's element headers.
+    heads: Vec<crate::fast::Head>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -364,6 +366,11 @@ impl Decoder {
             let Some(&tag) = src.first() else {
                 return Ok(None);
             };
+            if self.frame_len == 0 && self.stack.is_empty() {
+                if let Some(d) = self.try_fast(src)? {
+                    return Ok(Some(d));
+                }
+            }
             let line_limit = match tag {
                 b'+' | b'-' | b'(' => Limit::BulkLen,
                 _ => Limit::InlineLen,
@@ -415,6 +422,37 @@ impl Decoder {
             if let Some(f) = self.complete(frame) {
                 return Ok(Some(self.finish(f)));
             }
+        }
+    }
+
+    /// The fast path for a frame that is wholly buffered (see `fast.rs`). Skipped once a
+    /// partial line was seen (`scanned > 0`), so a long line arriving in pieces is never
+    /// re-measured.
+    fn try_fast(&mut self, src: &mut BytesMut) -> Result<Option<Decoded>, DecodeError> {
+        if self.scanned > 0 {
+            return Ok(None);
+        }
+        let resp3 = self.protocol == Protocol::Resp3;
+        let Some(len) = crate::fast::measure(src, &self.limits, resp3, &mut self.heads) else {
+            return Ok(None);
+        };
+        let offset = self.position;
+        let all = src.split_to(len).freeze();
+        let mut heads = self.heads.iter();
+        let frame = crate::fast::build(&all, &mut heads);
+        let all_used = heads.next().is_none();
+        if self.heads.capacity() > 1 << 16 {
+            self.heads = Vec::new(); // do not keep a big frame's scratch around
+        }
+        self.consume(len);
+        match frame {
+            Some(f) if all_used => Ok(Some(self.finish(f))),
+            // `measure` and `build` share one header parser and cannot disagree; should
+            // they ever, fail cleanly rather than panic.
+            _ => Err(DecodeError::InvalidType {
+                byte: all.first().copied().unwrap_or(0),
+                offset,
+            }),
         }
     }
 
@@ -849,7 +887,7 @@ pub(crate) fn parse_i64(line: &[u8]) -> Option<i64> {
     }
 }
 
-fn parse_double(line: &[u8]) -> Option<f64> {
+pub(crate) fn parse_double(line: &[u8]) -> Option<f64> {
     let s = std::str::from_utf8(line).ok()?;
     match s {
         "inf" | "+inf" => Some(f64::INFINITY),

@@ -53,6 +53,7 @@ mod command;
 mod decode;
 mod encode;
 mod error;
+mod fast;
 mod frame;
 mod inline;
 mod limits;
