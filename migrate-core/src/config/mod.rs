@@ -167,6 +167,42 @@ pub struct Config {
     pub on_error: OnError,
 }
 
+/// Every setting name (flag without `--`, TOML key), in the order of the table above. The
+/// command-line tool should offer exactly these flags.
+pub const SETTINGS: [&str; 31] = [
+    "source",
+    "target",
+    "mode",
+    "db",
+    "db-map",
+    "key-include-prefix",
+    "key-exclude-prefix",
+    "key-include-regex",
+    "key-exclude-regex",
+    "type",
+    "command-allow",
+    "command-deny",
+    "partial-keys",
+    "flushall",
+    "unknown-commands",
+    "conflict",
+    "ttl-extend-secs",
+    "full-ops-per-sec",
+    "full-bytes-per-sec",
+    "incr-ops-per-sec",
+    "incr-bytes-per-sec",
+    "retry-window-secs",
+    "heartbeat-key",
+    "heartbeat-interval-ms",
+    "checkpoint-file",
+    "checkpoint-key",
+    "restore-size-limit",
+    "batch-max-elems",
+    "batch-max-bytes",
+    "forward-publish",
+    "on-error",
+];
+
 /// Default heartbeat key.
 pub const DEFAULT_HEARTBEAT_KEY: &str = "redis-migrate:heartbeat";
 

@@ -186,3 +186,25 @@ fn db_map_rules() {
     let e = Config::from_toml(same).unwrap_err().to_string();
     assert!(e.contains("target: same as source"), "{e}");
 }
+
+#[test]
+fn settings_list_matches_the_struct_and_docs() {
+    // Every optional setting set, so serialization names them all.
+    let mut c = Config::from_toml(BASE).unwrap();
+    c.full_ops_per_sec = Some(1);
+    c.full_bytes_per_sec = Some(1);
+    c.incr_ops_per_sec = Some(1);
+    c.incr_bytes_per_sec = Some(1);
+    c.checkpoint_file = Some("f".into());
+    c.checkpoint_key = Some("k".into());
+    let value: toml::Table = toml::from_str(&c.to_toml().unwrap()).unwrap();
+    let mut names: Vec<&str> = value.keys().map(|k| k.as_str()).collect();
+    names.sort_unstable();
+    let mut want = SETTINGS.to_vec();
+    want.sort_unstable();
+    assert_eq!(names, want);
+    let docs = include_str!("mod.rs");
+    for s in SETTINGS {
+        assert!(docs.contains(&format!("`{s}`")), "{s} is not documented");
+    }
+}

@@ -39,6 +39,32 @@ pub enum FilterDecision {
     },
 }
 
+impl FilterDecision {
+    /// A warning to log for this decision ([`FilterDecision::DropPartial`]), if any.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            FilterDecision::DropPartial {
+                command,
+                matched,
+                unmatched,
+            } => {
+                let show = |v: &[Vec<u8>]| {
+                    v.iter()
+                        .map(|k| String::from_utf8_lossy(k).into_owned())
+                        .collect::<Vec<_>>()
+                };
+                Some(format!(
+                    "dropped {command}: its keys only partly match the key filter \
+                     (selected {:?}, not selected {:?}); the target may diverge on the selected keys",
+                    show(matched),
+                    show(unmatched)
+                ))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Why a command is not sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DropReason {

@@ -41,6 +41,12 @@
 //! unless publish forwarding is on; commands not in the table follow [`UnknownPolicy`]
 //! (default: forward, since the target may have the module).
 //!
+//! **Flushes and key filters.** `FLUSHDB`/`FLUSHALL` have no keys: with a key filter they
+//! still flush the whole mapped target db (the selected keys are gone on the source; keys
+//! the target held before the migration go too). Use the command deny-list to keep them
+//! from the target. Keys named only inside `SORT .. BY/GET` patterns or inside scripts
+//! (undeclared `KEYS`) are invisible to key filters.
+//!
 //! ```
 //! use migrate_core::command::{DbMapping, ValueType};
 //! use migrate_core::filter::{Filter, FilterDecision, KeyDecision, KeyFilter, StreamFilter};

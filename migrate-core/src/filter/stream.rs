@@ -361,6 +361,12 @@ mod tests {
                 unmatched: vec![b"hb".to_vec()],
             }
         );
+        let w = run(&mut f, "mset u:1 a o:1 b").warning().unwrap();
+        assert!(
+            w.contains("mset") && w.contains("u:1") && w.contains("o:1"),
+            "{w}"
+        );
+        assert_eq!(run(&mut f, "set u:1 a").warning(), None);
         assert_eq!(
             run(&mut f, "mset u:1 a o:1 b"),
             FilterDecision::DropPartial {
