@@ -10,8 +10,8 @@
 # never committed; see benches/gen/mod.rs): 2M small strings (~170 MB), collections
 # (~100 MB), one 5M-element list (peak memory: ours must stay flat).
 #
-# Wall time: best of $RUNS (default 5). Peak memory: /usr/bin/time -v "Maximum resident set
-# size". Installs the rdb CLI with `cargo install rdb --version 0.4.0 --locked` into
+# Best wall and CPU (user+sys) time of $RUNS runs (default 5) and peak RSS, all from
+# /usr/bin/time. Installs the rdb CLI with `cargo install rdb --version 0.4.0 --locked` into
 # ~/.cache/redis-migrate/rdb-cli (override RDB_CLI_ROOT) the first time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,29 +35,31 @@ DUMP="$TARGET/release/examples/rdb-dump"
 declare -A FILE
 while read -r name path; do FILE[$name]=$path; done < <("$TARGET/release/examples/gen-bench-rdb")
 
-# best_secs CMD...: the best wall time of $RUNS runs, in seconds (output discarded).
-best_secs() {
-  local best="" s e t
+# measure CMD...: runs it $RUNS times; prints "best_wall_s best_cpu_s max_rss_kb" (CPU =
+# user + system; on a busy machine the CPU time is the steadier figure).
+measure() {
+  local bw="" bc="" rss=0 s e t out u sy m
+  out=$(mktemp)
   for _ in $(seq "$RUNS"); do
     s=$(date +%s%N)
-    "$@" > /dev/null
+    /usr/bin/time -f "%U %S %M" -o "$out" "$@" > /dev/null
     e=$(date +%s%N)
     t=$(( e - s ))
-    if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+    read -r u sy m < "$out"
+    if [ -z "$bw" ] || [ "$t" -lt "$bw" ]; then bw=$t; fi
+    c=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%d", (u + s) * 1000 }')
+    if [ -z "$bc" ] || [ "$c" -lt "$bc" ]; then bc=$c; fi
+    if [ "$m" -gt "$rss" ]; then rss=$m; fi
   done
-  awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }'
+  rm -f "$out"
+  awk -v w="$bw" -v c="$bc" -v r="$rss" 'BEGIN { printf "%.3f %.2f %d\n", w / 1e9, c / 1000, r }'
 }
 
-# peak_kb CMD...: maximum resident set size in KB.
-peak_kb() {
-  /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }'
-}
-
-printf '%-12s %8s | %-22s %8s %9s %8s %10s\n' dataset MB tool seconds "MB/s" ratio "peak RSS"
+printf '%-12s %7s | %-18s %7s %6s %7s %7s %7s %10s\n' dataset MB tool "wall s" "cpu s" "MB/s" "x wall" "x cpu" "peak RSS"
 for name in strings collections biglist; do
   f=${FILE[$name]}
   mb=$(awk -v b="$(stat -c %s "$f")" 'BEGIN { printf "%.1f", b / 1e6 }')
-  base=""
+  base_w="" base_c=""
   for tool in "rdb --format nil" "rdb-dump --stats" "rdb-dump (json)" "rdb --format json"; do
     case $tool in
       "rdb --format nil") cmd=("$RDB_CLI" --format nil "$f") ;;
@@ -65,16 +67,14 @@ for name in strings collections biglist; do
       "rdb-dump (json)") cmd=("$DUMP" "$f") ;;
       "rdb --format json") cmd=("$RDB_CLI" --format json "$f") ;;
     esac
-    secs=$(best_secs "${cmd[@]}")
-    kb=$(peak_kb "${cmd[@]}")
-    mbs=$(awk -v mb="$mb" -v s="$secs" 'BEGIN { printf "%.0f", mb / s }')
-    [ -z "$base" ] && base=$secs
-    ratio=$(awk -v b="$base" -v s="$secs" 'BEGIN { printf "%.2fx", b / s }')
-    printf '%-12s %8s | %-22s %8s %9s %8s %8s KB\n' "$name" "$mb" "$tool" "$secs" "$mbs" "$ratio" "$kb"
-    [ "$tool" = "rdb-dump (json)" ] && ours_json=$secs
-    [ "$tool" = "rdb --format json" ] && their_json=$secs
+    read -r wall cpu kb < <(measure "${cmd[@]}")
+    [ -z "$base_w" ] && base_w=$wall && base_c=$cpu
+    awk -v n="$name" -v mb="$mb" -v t="$tool" -v w="$wall" -v c="$cpu" -v bw="$base_w" -v bc="$base_c" -v kb="$kb" \
+      'BEGIN { printf "%-12s %7s | %-18s %7.3f %6.2f %7.0f %6.2fx %6.2fx %7d KB\n", n, mb, t, w, c, mb / w, bw / w, (c > 0 ? bc / c : 0), kb }'
+    [ "$tool" = "rdb-dump (json)" ] && ours_json=$cpu
+    [ "$tool" = "rdb --format json" ] && their_json=$cpu
   done
   awk -v a="$their_json" -v b="$ours_json" -v n="$name" \
-    'BEGIN { printf "%-12s JSON to JSON: rdb-dump is %.2fx the rdb crate\n", n, a / b }'
+    'BEGIN { if (b > 0) printf "%-12s JSON to JSON (cpu): rdb-dump is %.2fx the rdb crate\n", n, a / b }'
 done
-echo "ratio = rdb crate CLI time / tool time (higher is faster than the rdb crate)"
+echo "x wall / x cpu = rdb --format nil time / tool time (higher is faster than the rdb crate)"
