@@ -16,6 +16,7 @@
 //! | `HSET` with several fields (< 4.0) | `HMSET` |
 //! | `FLUSHDB`/`FLUSHALL` `ASYNC` (< 4.0), `SYNC` (< 6.2) | without the flag |
 //! | `ZPOPMIN`/`ZPOPMAX key [n]` (< 5.0) | `ZREMRANGEBYRANK key 0 n-1` / `-n -1` |
+//! | `RESTORE` of a payload newer than the target's RDB version | the value as commands ([`crate::convert`]), then `PEXPIREAT` |
 //! | `RESTORE .. ABSTTL` / `IDLETIME` / `FREQ` (< 5.0) | relative TTL (from `now_ms`), flags dropped |
 //! | `SET .. KEEPTTL` (< 6.0) | a Lua script that keeps the TTL |
 //! | `SET .. PXAT/EXAT/GET` (< 6.2) | `SET` + `PEXPIREAT` (`GET` dropped) |
@@ -33,7 +34,7 @@
 //! `XAUTOCLAIM`, `XGROUP CREATECONSUMER` on 6.0/6.1 (< 6.2), `FUNCTION`/`FCALL*`,
 //! `*MPOP` (< 7.0), hash field expiry commands (< 7.4 / 8.0).
 
-use crate::convert::{Argv, TargetCaps};
+use crate::convert::{payload_to_commands, Argv, ConvertOptions, TargetCaps};
 
 use super::lookup;
 
@@ -55,7 +56,7 @@ pub struct Incompatible {
     /// The target version.
     pub target: (u32, u32),
     /// Why.
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 const KEEPTTL_LUA: &[u8] = b"local t = redis.call('PTTL', KEYS[1]) \
@@ -96,7 +97,7 @@ pub fn adapt<A: AsRef<[u8]>>(
         Err(Incompatible {
             command: String::from_utf8_lossy(name).into_owned(),
             target: caps.version,
-            reason,
+            reason: reason.to_owned(),
         })
     };
     let a = |i: usize| argv.get(i).map_or(&[][..], |x| x.as_ref());
@@ -166,6 +167,28 @@ pub fn adapt<A: AsRef<[u8]>>(
                 lo.to_string().into_bytes(),
                 hi.to_string().into_bytes(),
             ])
+        }
+        "RESTORE" | "RESTORE-ASKING" if payload_too_new(a(3), caps) => {
+            // The target cannot load this payload: replay the value as commands.
+            let Some(ttl) = num(a(2)).filter(|t| *t >= 0) else {
+                return refuse("bad RESTORE ttl");
+            };
+            let abs = argv.iter().skip(4).any(|x| eq(x.as_ref(), "ABSTTL"));
+            let expire = match ttl {
+                0 => None,
+                t if abs => Some(t),
+                t => Some(now_ms.saturating_add(t)),
+            };
+            let mut out = Vec::new();
+            let opts = ConvertOptions::new(*caps);
+            match payload_to_commands(a(1), a(3), expire, opts, &mut out) {
+                Ok(_) => Ok(Compat::Replace(out)),
+                Err(e) => Err(Incompatible {
+                    command: String::from_utf8_lossy(name).into_owned(),
+                    target: caps.version,
+                    reason: e.to_string(),
+                }),
+            }
         }
         "RESTORE" | "RESTORE-ASKING" if !at(5, 0) => {
             let abs = argv.iter().skip(4).any(|x| eq(x.as_ref(), "ABSTTL"));
@@ -283,6 +306,11 @@ pub fn adapt<A: AsRef<[u8]>>(
     }
 }
 
+/// Whether `payload` verifies and declares an RDB version the target cannot load.
+fn payload_too_new(payload: &[u8], caps: &TargetCaps) -> bool {
+    rdb_parser::verify_dump_payload(payload).is_ok_and(|d| !caps.accepts_payload(d.version))
+}
+
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]`.
 fn set<A: AsRef<[u8]>>(argv: &[A], caps: &TargetCaps) -> Result<Compat, Incompatible> {
     let mut cond: Option<Vec<u8>> = None;
@@ -294,7 +322,7 @@ fn set<A: AsRef<[u8]>>(argv: &[A], caps: &TargetCaps) -> Result<Compat, Incompat
     let bad = || Incompatible {
         command: "SET".into(),
         target: caps.version,
-        reason: "malformed SET options",
+        reason: "malformed SET options".to_owned(),
     };
     while i < argv.len() {
         let x = argv[i].as_ref();

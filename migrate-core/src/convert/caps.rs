@@ -20,6 +20,9 @@ pub struct TargetCaps {
     pub hash_field_ttl: bool,
     /// `UNLINK` (4.0+); `DEL` is used otherwise.
     pub unlink: bool,
+    /// The RDB version the target writes (3.2: 7, 4.0: 8, 5.0-6.2: 9, 7.0: 10, 7.2: 11,
+    /// 7.4+: 12); it accepts `RESTORE` payloads up to this version.
+    pub rdb_version: u16,
 }
 
 impl TargetCaps {
@@ -35,6 +38,15 @@ impl TargetCaps {
             mkstream: v >= (5, 0),
             hash_field_ttl: v >= (7, 4),
             unlink: v >= (4, 0),
+            rdb_version: match v {
+                v if v >= (7, 4) => 12,
+                v if v >= (7, 2) => 11,
+                v if v >= (7, 0) => 10,
+                v if v >= (5, 0) => 9,
+                v if v >= (4, 0) => 8,
+                v if v >= (3, 2) => 7,
+                _ => 6,
+            },
         }
     }
 
@@ -45,6 +57,16 @@ impl TargetCaps {
         let major = it.next()?.parse().ok()?;
         let minor = it.next()?.parse().ok()?;
         Some(TargetCaps::for_version(major, minor))
+    }
+
+    /// Whether the target accepts a `RESTORE` payload of RDB version `v`: up to its own
+    /// version from 3.2.1 on, exactly its own before (3.2.0 itself is treated like 3.2.1).
+    pub fn accepts_payload(&self, v: u16) -> bool {
+        if self.version >= (3, 2) {
+            v <= self.rdb_version
+        } else {
+            v == self.rdb_version
+        }
     }
 
     /// Whether the target is at least `major.minor`.
@@ -94,5 +116,10 @@ mod tests {
         assert!(TargetCaps::for_version(10, 0).hash_field_ttl);
         assert!(TargetCaps::from_version_str("x.1").is_none());
         assert!(TargetCaps::latest().hash_field_ttl);
+        assert!(v32.accepts_payload(7) && v32.accepts_payload(6) && !v32.accepts_payload(8));
+        assert!(v50.accepts_payload(9) && !v50.accepts_payload(10));
+        assert!(v70.accepts_payload(10) && !v70.accepts_payload(11));
+        assert!(!TargetCaps::for_version(2, 8).accepts_payload(7));
+        assert_eq!(TargetCaps::for_version(7, 2).rdb_version, 11);
     }
 }

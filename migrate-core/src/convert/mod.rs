@@ -37,12 +37,14 @@
 
 mod caps;
 mod events;
+mod restore;
 mod score;
 mod stream;
 mod writer;
 
 pub use caps::{BatchLimits, TargetCaps};
 pub use events::{value_type, EventConverter};
+pub use restore::payload_to_commands;
 pub use score::{format_score, write_score};
 pub use stream::TMP_GROUP;
 pub use writer::{ConvertOptions, ValueWriter};
@@ -121,6 +123,14 @@ pub enum ConvertError {
         key: String,
         /// The entry id.
         id: String,
+    },
+    /// A `RESTORE` payload that does not verify or decode.
+    #[error("key {key:?}: bad RESTORE payload: {reason}")]
+    BadPayload {
+        /// The key.
+        key: String,
+        /// The parser's error.
+        reason: String,
     },
     /// A consumer's pending id that is not in its group's PEL.
     #[error("key {key:?}: group {group:?}: consumer PEL id {id} is not in the group PEL")]

@@ -151,3 +151,26 @@ fn refusals_name_the_command_and_version() {
     }
     same("zadd z NX 1 m", 6, 0);
 }
+
+#[test]
+fn restore_of_a_newer_payload_becomes_commands() {
+    // DUMP of "bar" from Redis 7.0.15: RDB version 10.
+    let p: &[u8] = b"\x00\x03bar\x0a\x00\xe6\xbe\x49\x60\xee\x66\xfd\x17";
+    let argv: [&[u8]; 5] = [b"RESTORE", b"k", b"5000", p, b"ABSTTL"];
+    let caps70 = TargetCaps::for_version(7, 0);
+    assert_eq!(adapt(&argv, &caps70, 0).unwrap(), Compat::Unchanged);
+    let got = adapt(&argv, &TargetCaps::for_version(5, 0), 1_000).unwrap();
+    let want: Vec<Argv> = vec![
+        vec![b"SET".to_vec(), b"k".to_vec(), b"bar".to_vec()],
+        vec![b"PEXPIREAT".to_vec(), b"k".to_vec(), b"5000".to_vec()],
+    ];
+    assert_eq!(got, Compat::Replace(want));
+    let rel: [&[u8]; 5] = [b"RESTORE", b"k", b"5000", p, b"REPLACE"];
+    let got = adapt(&rel, &TargetCaps::for_version(3, 2), 1_000).unwrap();
+    assert!(
+        matches!(got, Compat::Replace(ref v) if v[1][2] == b"6000"),
+        "{got:?}"
+    );
+    let bad: [&[u8]; 4] = [b"RESTORE", b"k", b"-1", p];
+    assert!(adapt(&bad, &TargetCaps::for_version(3, 2), 0).is_err());
+}
