@@ -185,6 +185,9 @@ impl Driver {
                     self.shared.delivered.store(c.end, Ordering::Relaxed);
                 }
             }
+            if self.replica.is_closed() && self.tx.is_closed() {
+                return;
+            }
             if next.is_none() {
                 if let Some(e) = self.replica.take_error() {
                     let _ = self.tx.send(Err(e)).await;
@@ -204,7 +207,11 @@ impl Driver {
                                 p.send(Ok(ev));
                             }
                         }
-                        Err(_) => self.replica.shutdown(), // consumer gone
+                        Err(_) => {
+                            // The consumer dropped the event stream: stop.
+                            next = None;
+                            self.replica.shutdown();
+                        }
                     }
                 }
                 r = read(&mut self.stream, &mut rbuf), if can_read => {

@@ -38,7 +38,7 @@ async fn check(version: Version, diskless: bool) {
     c.ok(&["SELECT", "0"]);
     c.ok(&["DEL", "counter"]);
     let target = master_offset(&mut c);
-    let got = until_offset(&mut events, &handle, target).await;
+    let got = until_offset(&mut events, &handle, sync.offset, target).await;
     assert_eq!(handle.delivered_offset(), target);
     assert_eq!(
         got.first().unwrap().start,

@@ -156,14 +156,16 @@ pub fn populate(c: &mut Conn, n: usize) {
     c.ok(&["SELECT", "0"]);
 }
 
-/// Consumes commands (acking each) until the stream reaches `target`; returns them.
+/// Consumes commands (acking each) from offset `from` until the stream reaches `target`;
+/// returns them.
 pub async fn until_offset(
     events: &mut Events,
     handle: &ReplicaHandle,
+    from: u64,
     target: u64,
 ) -> Vec<StreamCommand> {
     let mut out = Vec::new();
-    let mut last = handle.delivered_offset();
+    let mut last = from;
     while last < target {
         match next(events).await {
             Event::Command(c) => {
