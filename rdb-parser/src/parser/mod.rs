@@ -21,6 +21,9 @@ use crate::event::{
 };
 use rd::{Rd, Stop};
 
+/// Scanned bytes are consumed once this many accumulate (or at a need for more input).
+const LAZY_CONSUME: usize = 32 << 10;
+
 /// How the value of one key is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -222,6 +225,8 @@ pub struct Parser {
     pub(crate) batch_kind: BatchKind,
     /// A value parser (DUMP payload): one value, no magic, no trailer.
     pub(crate) payload: bool,
+    /// Where the current value starts in the unconsumed input.
+    pub(crate) vstart: usize,
 }
 
 impl Default for Parser {
@@ -273,6 +278,7 @@ impl Parser {
             batch_start: 0,
             batch_kind: BatchKind::List,
             payload: false,
+            vstart: 0,
         }
     }
 
@@ -299,7 +305,7 @@ impl Parser {
     /// Chooses the view of the key whose [`Event::KeyStart`] was just returned. Effective
     /// only before the next `feed`; at any other time it is ignored (returns `false`).
     pub fn set_view(&mut self, view: View) -> bool {
-        if self.st != St::Value || self.v != value::V::Start || self.scan != 0 {
+        if self.st != St::Value || self.v != value::V::Start || self.batch_n != 0 {
             return false;
         }
         self.mode = match view {
@@ -370,7 +376,7 @@ impl Parser {
             self.failed = Some(e.clone());
             return Err(e);
         }
-        if self.batch_n == 0 && self.scan == 0 {
+        if self.batch_n == 0 {
             self.items.clear();
             self.scratch.clear();
         }
@@ -409,12 +415,23 @@ impl Parser {
         self.v = value::V::Start;
     }
 
-    /// Returns an event step consuming `consumed` bytes; the event starts at `at`.
-    pub(crate) fn emit(&mut self, input: &[u8], consumed: usize, at: usize) -> Adv {
+    /// Returns an event step for a unit that ends at `cur`; the event starts at `at`.
+    ///
+    /// Consumption is lazy: scanned bytes stay unconsumed (the caller re-feeds them, events
+    /// keep borrowing from them) until [`LAZY_CONSUME`] bytes accumulate, so the caller's
+    /// buffer handling and the checksum run over large spans instead of per event.
+    pub(crate) fn emit(&mut self, input: &[u8], cur: usize, at: usize) -> Adv {
+        let consumed = if cur >= LAZY_CONSUME || self.st == St::Done {
+            cur
+        } else {
+            0
+        };
+        let base = self.pos;
         self.consume(input, consumed);
+        self.scan = cur - consumed;
         Adv {
             consumed,
-            offset: self.pos - consumed as u64 + at as u64,
+            offset: base + at as u64,
             step: AdvStep::Event,
         }
     }
@@ -430,9 +447,9 @@ impl Parser {
         }
     }
 
+    /// Consumes `n` bytes (checksumming them); positions kept relative to the input shift.
     fn consume(&mut self, input: &[u8], n: usize) {
         if n == 0 {
-            self.scan = 0;
             return;
         }
         if !self.crc_done {
@@ -441,7 +458,7 @@ impl Parser {
             }
         }
         self.pos += n as u64;
-        self.scan = 0;
+        self.vstart = self.vstart.saturating_sub(n);
     }
 
     /// Materializes the pending event from `input` (the slice given to `advance`).

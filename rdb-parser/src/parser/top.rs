@@ -127,6 +127,7 @@ impl Parser {
         self.check_type(t).map_err(|k| Stop::Bad(k, at))?;
         self.key.clear();
         self.start_value(t);
+        self.vstart = rd.p;
         let s = self.scratch.len();
         self.pend = Pending::KeyStart(Item::Sc(s, 0));
         Ok(T::Event)
@@ -317,6 +318,7 @@ impl Parser {
                     _ => &[],
                 });
                 self.start_value(t);
+                self.vstart = rd.p;
                 self.pend = Pending::KeyStart(k);
                 Ok(T::Event)
             }

@@ -605,8 +605,9 @@ impl Parser {
                     match self.mode {
                         Mode::Decode if self.batch_n > 0 => return Ok(self.emit_batch(input, cur)),
                         Mode::Probe(_) => {
-                            self.pend = Pending::Raw(0, cur);
-                            return Ok(self.emit(input, cur, 0));
+                            let v0 = self.vstart;
+                            self.pend = Pending::Raw(v0, cur - v0);
+                            return Ok(self.emit(input, cur, v0));
                         }
                         _ => {
                             // No batch pending: emit KeyEnd now.
@@ -624,9 +625,9 @@ impl Parser {
                         Mode::Probe(lim) => {
                             // The value starts at input[0]; the unit needs at least
                             // `input.len() + n` bytes of it, whatever the chunking.
-                            if input.len().saturating_add(n) > lim {
+                            if (input.len() - self.vstart).saturating_add(n) > lim {
                                 self.restart_decoded();
-                                cur = 0;
+                                cur = self.vstart;
                                 continue;
                             }
                             return Ok(self.need(input, 0, cur, n));
@@ -643,16 +644,16 @@ impl Parser {
                         // Report corruption from the decoder, so the error does not depend
                         // on whether the probe or the decoder saw the bad unit first.
                         self.restart_decoded();
-                        cur = 0;
+                        cur = self.vstart;
                         continue;
                     }
                     return Err(self.bad(stop));
                 }
             }
             if let Mode::Probe(lim) = self.mode {
-                if cur > lim {
+                if cur - self.vstart > lim {
                     self.restart_decoded();
-                    cur = 0;
+                    cur = self.vstart;
                 }
             }
         }
