@@ -33,3 +33,13 @@ pub mod config;
 pub mod convert;
 pub mod filter;
 pub mod verify;
+
+pub mod checkpoint;
+pub mod lag;
+pub mod migrator;
+pub mod sink;
+pub mod status;
+
+pub use migrator::{MigrateError, MigrationHandle, Migrator, MigratorBuilder, Mode, Summary};
+pub use sink::Sink;
+pub use status::{Phase, Status};

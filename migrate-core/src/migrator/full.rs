@@ -1,0 +1,412 @@
+//! The full phase: RDB chunks -> parser -> `RESTORE` payloads or command batches -> sink.
+
+use rdb_parser::{Event, Flavor, KeyStart, Parser, Step, ValueKind, View};
+
+use super::engine::{Engine, RAW_MEMORY_CAP};
+use super::MigrateError;
+use crate::command::ValueType;
+use crate::config::ConflictPolicy;
+use crate::convert::{value_type, Argv, ConvertOptions, EventConverter};
+use crate::filter::{KeyDecision, SkipReason};
+use crate::lag::unix_ms;
+use crate::sink::{KeyRecord, KeyValue, KeyWrite};
+
+/// How the current key travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// Raw view requested: a `RawValue` (or, above the limit, decoded batches).
+    Raw,
+    /// Commands through the converter; `first`: no batch sent yet.
+    Commands { first: bool },
+    /// Not migrated (filtered, expired, refused).
+    Skip,
+}
+
+#[derive(Debug)]
+struct CurKey {
+    src_db: u32,
+    db: u32,
+    rdb_type: u8,
+    kind: ValueKind,
+    expire: Option<i64>,
+    path: Path,
+}
+
+/// State of one snapshot being copied.
+#[derive(Debug)]
+pub(super) struct FullState {
+    parser: Parser,
+    /// Unconsumed input: `buf[pos..]`.
+    buf: Vec<u8>,
+    pos: usize,
+    /// RDB version of payloads sent (`None`: no payloads, commands only).
+    payload_version: Option<u16>,
+    raw_max: usize,
+    conv: EventConverter,
+    out: Vec<Argv>,
+    key: Vec<u8>,
+    cur: Option<CurKey>,
+    module_aux_warned: bool,
+}
+
+impl FullState {
+    pub(super) fn new(e: &Engine) -> FullState {
+        let b = &e.m.b;
+        let raw_max = b
+            .restore_size_limit
+            .min(e.caps.max_bulk_len.saturating_sub(64))
+            .min(RAW_MEMORY_CAP) as usize;
+        let opts = ConvertOptions {
+            caps: e.tcaps,
+            limits: b.batch_limits,
+            replace: b.conflict != ConflictPolicy::SkipExisting,
+        };
+        FullState {
+            parser: Parser::builder().view(View::Decoded).build(),
+            buf: Vec::with_capacity(256 << 10),
+            pos: 0,
+            payload_version: None,
+            raw_max,
+            conv: EventConverter::new(opts),
+            out: Vec::new(),
+            key: Vec::new(),
+            cur: None,
+            module_aux_warned: false,
+        }
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    crate::verify::escape_bytes(&b[..b.len().min(200)])
+}
+
+impl Engine {
+    pub(super) async fn rdb_chunk(&mut self, chunk: &[u8]) -> Result<(), MigrateError> {
+        self.status.rdb_bytes_received += chunk.len() as u64;
+        let Some(mut st) = self.full.take() else {
+            return Ok(());
+        };
+        let r = self.feed(&mut st, chunk).await;
+        self.full = Some(st);
+        r
+    }
+
+    pub(super) async fn rdb_done(&mut self, bytes: u64) -> Result<(), MigrateError> {
+        self.status.rdb_bytes_total = Some(bytes);
+        if let Some(st) = self.full.take() {
+            st.parser.finish()?;
+        }
+        self.sink.flush().await?;
+        for r in self.sink.take_rejected() {
+            self.status.warn(format!("skipped: {r}"));
+        }
+        self.refresh();
+        Ok(())
+    }
+
+    async fn feed(&mut self, st: &mut FullState, chunk: &[u8]) -> Result<(), MigrateError> {
+        if st.pos > 0 {
+            st.buf.drain(..st.pos);
+            st.pos = 0;
+        }
+        st.buf.extend_from_slice(chunk);
+        loop {
+            let mut view = None;
+            let fed = st.parser.feed(&st.buf[st.pos..])?;
+            let consumed = fed.consumed;
+            let more = match fed.step {
+                Step::NeedMore(_) | Step::Done => false,
+                Step::Event(ev) => {
+                    match ev {
+                        Event::Header { version, flavor } => {
+                            let max = self.caps.restore_rdb_version;
+                            st.payload_version = match (flavor, max) {
+                                (Flavor::Redis, Some(max)) => {
+                                    Some(max.min(u16::try_from(version).unwrap_or(u16::MAX)))
+                                }
+                                _ => None,
+                            };
+                        }
+                        Event::KeyStart(k) => {
+                            view = Some(key_start(
+                                self,
+                                &mut st.cur,
+                                &mut st.key,
+                                &mut st.conv,
+                                st.payload_version,
+                                st.raw_max,
+                                &k,
+                            )?)
+                        }
+                        ev => {
+                            on_event(
+                                self,
+                                &mut st.cur,
+                                &mut st.conv,
+                                &mut st.out,
+                                &st.key,
+                                st.payload_version,
+                                &mut st.module_aux_warned,
+                                ev,
+                            )
+                            .await?
+                        }
+                    }
+                    true
+                }
+            };
+            st.pos += consumed;
+            if let Some(v) = view {
+                st.parser.set_view(v);
+            }
+            if !more {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Decides on a key at its start; returns the view to read it with.
+fn key_start(
+    e: &mut Engine,
+    cur_slot: &mut Option<CurKey>,
+    key: &mut Vec<u8>,
+    conv: &mut EventConverter,
+    payload_version: Option<u16>,
+    raw_max: usize,
+    k: &KeyStart<'_>,
+) -> Result<View, MigrateError> {
+    e.status.keys_seen += 1;
+    *cur_slot = None;
+    key.clear();
+    key.extend_from_slice(k.key);
+    let src_db = u32::try_from(k.db).unwrap_or(u32::MAX);
+    let kind = value_type(k.kind);
+    let db = match e.m.b.filter.full_key(src_db, k.key, kind) {
+        KeyDecision::Migrate { db } => db,
+        KeyDecision::Skip(r) => {
+            if r != SkipReason::OwnHeartbeat {
+                e.status.keys_filtered += 1;
+            }
+            return Ok(View::Skip);
+        }
+    };
+    let expire = match k.expire_ms {
+        Some(at) if at <= unix_ms() => {
+            e.status.keys_expired += 1;
+            return Ok(View::Skip);
+        }
+        Some(at) => Some(at.saturating_add(e.m.b.ttl_extend.as_millis() as i64)),
+        None => None,
+    };
+    let restorable =
+        payload_version.is_some() && e.caps.accepts_type(k.rdb_type) && kind != ValueType::Module;
+    let mut cur = CurKey {
+        src_db,
+        db,
+        rdb_type: k.rdb_type,
+        kind: k.kind,
+        expire,
+        path: Path::Raw,
+    };
+    let view = if restorable {
+        View::Raw { max_len: raw_max }
+    } else {
+        cur.path = start_converter(e, conv, key, &cur)?;
+        if cur.path == Path::Skip {
+            View::Skip
+        } else {
+            View::Decoded
+        }
+    };
+    *cur_slot = Some(cur);
+    Ok(view)
+}
+
+/// Starts the converter for `cur`; `Path::Skip` when the key is refused and the policy
+/// skips it.
+fn start_converter(
+    e: &mut Engine,
+    conv: &mut EventConverter,
+    key: &[u8],
+    cur: &CurKey,
+) -> Result<Path, MigrateError> {
+    let ks = KeyStart {
+        db: u64::from(cur.src_db),
+        key,
+        rdb_type: cur.rdb_type,
+        kind: cur.kind,
+        expire_ms: cur.expire,
+        lru_idle_s: None,
+        lfu_freq: None,
+    };
+    match conv.start(&ks) {
+        Ok(()) => {
+            e.status.keys_as_commands += 1;
+            Ok(Path::Commands { first: true })
+        }
+        Err(source) => {
+            e.policy(MigrateError::Convert {
+                db: cur.src_db,
+                key: lossy(key),
+                source,
+            })?;
+            e.status.keys_unsupported += 1;
+            Ok(Path::Skip)
+        }
+    }
+}
+
+/// Handles one non-`KeyStart` event (free function: the event borrows the parser).
+#[allow(clippy::too_many_arguments)]
+async fn on_event(
+    e: &mut Engine,
+    cur: &mut Option<CurKey>,
+    conv: &mut EventConverter,
+    out: &mut Vec<Argv>,
+    key: &[u8],
+    payload_version: Option<u16>,
+    module_aux_warned: &mut bool,
+    ev: Event<'_>,
+) -> Result<(), MigrateError> {
+    match ev {
+        Event::Aux { key: k, value } => {
+            if k == b"lua" {
+                e.sink.on_aux(k, value).await?;
+            }
+            Ok(())
+        }
+        Event::Function { code } => match e.sink.on_function(code).await {
+            Ok(()) => Ok(()),
+            Err(err) => e.policy(err.into()),
+        },
+        Event::SelectDb { db } => {
+            let db = u32::try_from(db).unwrap_or(u32::MAX);
+            e.sink.on_db_change(db).await?;
+            Ok(())
+        }
+        Event::ModuleAux { module, .. } => {
+            if !*module_aux_warned {
+                *module_aux_warned = true;
+                e.status.warn(format!(
+                    "module aux data of {} is not migrated (load the module on the target)",
+                    module.name_string()
+                ));
+            }
+            Ok(())
+        }
+        Event::RawValue { rdb_type, body } => {
+            let Some(c) = cur.as_ref().filter(|c| c.path == Path::Raw) else {
+                return Ok(());
+            };
+            let Some(v) = payload_version else {
+                return Ok(());
+            };
+            let payload = rdb_parser::dump_payload_parts(rdb_type, body, v);
+            let rec = KeyRecord {
+                db: c.db,
+                key,
+                kind: value_type(c.kind),
+                expire_ms: c.expire,
+                value: KeyValue::Restore { payload: &payload },
+            };
+            e.sink.write_key(rec).await?;
+            e.full_limiter.take(1, payload.len() as u64).await;
+            Ok(())
+        }
+        Event::KeyEnd => {
+            let Some(mut c) = cur.take() else {
+                return Ok(());
+            };
+            if let Path::Commands { first } = c.path {
+                out.clear();
+                match conv.feed(&Event::KeyEnd, out) {
+                    Ok(_) => {}
+                    Err(source) => {
+                        e.policy(MigrateError::Convert {
+                            db: c.src_db,
+                            key: lossy(key),
+                            source,
+                        })?;
+                        e.status.keys_unsupported += 1;
+                        return Ok(());
+                    }
+                }
+                send_batch(e, &mut c, out, key, first, true).await?;
+            }
+            Ok(())
+        }
+        ev @ (Event::StringChunk { .. }
+        | Event::ListItems(_)
+        | Event::SetMembers(_)
+        | Event::ZsetMembers(_)
+        | Event::HashFields(_)
+        | Event::StreamEntries(_)
+        | Event::StreamMeta(_)
+        | Event::StreamGroup(_)
+        | Event::StreamPel(_)
+        | Event::StreamConsumer(_)
+        | Event::StreamConsumerPel(_)
+        | Event::Module { .. }
+        | Event::ModuleData(_)) => {
+            let Some(c) = cur.as_mut() else {
+                return Ok(());
+            };
+            if c.path == Path::Raw {
+                // Above the raw limit: the parser fell back to decoded batches.
+                c.path = start_converter(e, conv, key, c)?;
+            }
+            let Path::Commands { first } = c.path else {
+                return Ok(());
+            };
+            out.clear();
+            if let Err(source) = conv.feed(&ev, out) {
+                e.policy(MigrateError::Convert {
+                    db: c.src_db,
+                    key: lossy(key),
+                    source,
+                })?;
+                e.status.keys_unsupported += 1;
+                c.path = Path::Skip;
+                return Ok(());
+            }
+            if !out.is_empty() {
+                send_batch(e, c, out, key, first, false).await?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+async fn send_batch(
+    e: &mut Engine,
+    c: &mut CurKey,
+    out: &[Argv],
+    key: &[u8],
+    first: bool,
+    last: bool,
+) -> Result<(), MigrateError> {
+    let bytes: usize = out.iter().flatten().map(Vec::len).sum();
+    let rec = KeyRecord {
+        db: c.db,
+        key,
+        kind: value_type(c.kind),
+        expire_ms: c.expire,
+        value: KeyValue::Commands {
+            commands: out,
+            first,
+            last,
+        },
+    };
+    match e.sink.write_key(rec).await? {
+        KeyWrite::Queued => {
+            c.path = Path::Commands { first: false };
+        }
+        KeyWrite::SkipRest => c.path = Path::Skip,
+    }
+    e.full_limiter
+        .take(out.len().max(1) as u64, bytes as u64)
+        .await;
+    Ok(())
+}

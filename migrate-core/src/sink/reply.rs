@@ -1,0 +1,167 @@
+//! Bookkeeping of the commands in flight to the target: what each reply means.
+
+use std::collections::VecDeque;
+
+use resp_codec::Frame;
+
+use super::error::{Rejected, SinkError};
+use super::SinkStats;
+use crate::config::{ConflictPolicy, OnError};
+
+/// What a command in flight is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// `RESTORE` of a whole key.
+    Restore,
+    /// A command rebuilding a key; `last`: the key's last one.
+    KeyCmd { last: bool },
+    /// A stream command.
+    Stream,
+    /// `EXEC` of a stream transaction (its reply carries every command's result).
+    Exec,
+    /// Plumbing (`SELECT`, `SCRIPT LOAD`, `FUNCTION LOAD`...).
+    Plumbing,
+}
+
+/// Command name and key, inline (no allocation per command), for error messages.
+#[derive(Clone, Copy)]
+pub(super) struct Label {
+    buf: [u8; 72],
+    name_len: u8,
+    key_len: u8,
+}
+
+impl Label {
+    const NAME_MAX: usize = 24;
+
+    pub(super) fn new(name: &[u8], key: &[u8]) -> Label {
+        let mut buf = [0u8; 72];
+        let n = name.len().min(Self::NAME_MAX);
+        buf[..n].copy_from_slice(&name[..n]);
+        let k = key.len().min(buf.len() - n);
+        buf[n..n + k].copy_from_slice(&key[..k]);
+        Label {
+            buf,
+            name_len: n as u8,
+            key_len: k as u8,
+        }
+    }
+
+    pub(super) fn name(&self) -> String {
+        String::from_utf8_lossy(&self.buf[..usize::from(self.name_len)]).to_ascii_uppercase()
+    }
+
+    pub(super) fn key(&self) -> String {
+        let n = usize::from(self.name_len);
+        crate::verify::escape_bytes(&self.buf[n..n + usize::from(self.key_len)])
+    }
+}
+
+/// One command in flight.
+#[derive(Clone, Copy)]
+pub(super) struct Pending {
+    pub kind: Kind,
+    /// Offset applied once this reply arrives.
+    pub ack: Option<u64>,
+    /// Offset of the stream command (for error messages).
+    pub offset: Option<u64>,
+    /// Bytes it took on the wire.
+    pub bytes: usize,
+    pub label: Label,
+}
+
+/// The in-flight queue and what the replies have told so far.
+#[derive(Default)]
+pub(super) struct Inflight {
+    pub queue: VecDeque<Pending>,
+    pub bytes: usize,
+    pub applied: Option<u64>,
+    pub stats: SinkStats,
+    pub rejected: Vec<Rejected>,
+    /// The first error to report (policy `stop`).
+    pub failed: Option<SinkError>,
+}
+
+/// Most rejected commands remembered between two `take_rejected` calls.
+const MAX_REJECTED: usize = 1000;
+
+impl Inflight {
+    pub(super) fn push(&mut self, p: Pending) {
+        self.bytes += p.bytes;
+        self.stats.bytes_written += p.bytes as u64;
+        self.queue.push_back(p);
+    }
+
+    pub(super) fn mark(&mut self, offset: u64) {
+        match self.queue.back_mut() {
+            Some(p) => p.ack = Some(p.ack.map_or(offset, |a| a.max(offset))),
+            None => self.applied = Some(self.applied.map_or(offset, |a| a.max(offset))),
+        }
+    }
+
+    /// Forgets everything in flight (the connection is gone).
+    pub(super) fn clear(&mut self) {
+        self.queue.clear();
+        self.bytes = 0;
+    }
+
+    pub(super) fn on_reply(&mut self, f: &Frame, conflict: ConflictPolicy, on_error: OnError) {
+        let Some(p) = self.queue.pop_front() else {
+            return;
+        };
+        self.bytes -= p.bytes.min(self.bytes);
+        match f.error_message() {
+            None => match p.kind {
+                Kind::Restore | Kind::KeyCmd { last: true } => self.stats.keys_written += 1,
+                Kind::Stream => self.stats.commands_applied += 1,
+                Kind::Exec => {
+                    self.stats.commands_applied += 1;
+                    if let Some(items) = f.as_array() {
+                        for (i, it) in items.iter().enumerate() {
+                            if let Some(m) = it.error_message() {
+                                let what = format!("EXEC (command {} of the transaction)", i + 1);
+                                self.reject(&p, Some(what), m, on_error);
+                            }
+                        }
+                    } else if f.is_null() {
+                        self.reject(&p, None, b"EXEC aborted (null reply)", on_error);
+                    }
+                }
+                Kind::KeyCmd { last: false } | Kind::Plumbing => {}
+            },
+            Some(m) => {
+                if p.kind == Kind::Restore
+                    && m.starts_with(b"BUSYKEY")
+                    && conflict == ConflictPolicy::SkipExisting
+                {
+                    self.stats.keys_skipped_existing += 1;
+                } else {
+                    self.reject(&p, None, m, on_error);
+                }
+            }
+        }
+        if let Some(a) = p.ack {
+            self.applied = Some(self.applied.map_or(a, |x| x.max(a)));
+        }
+    }
+
+    fn reject(&mut self, p: &Pending, what: Option<String>, msg: &[u8], on_error: OnError) {
+        let r = Rejected {
+            command: what.unwrap_or_else(|| p.label.name()),
+            key: p.label.key(),
+            message: String::from_utf8_lossy(msg).into_owned(),
+            offset: p.offset,
+        };
+        // Plumbing failures and key writes of the full phase always stop: skipping them
+        // would lose data silently. The policy covers stream commands.
+        let skippable = matches!(p.kind, Kind::Stream | Kind::Exec);
+        if on_error == OnError::Skip && skippable {
+            self.stats.commands_rejected += 1;
+            if self.rejected.len() < MAX_REJECTED {
+                self.rejected.push(r);
+            }
+        } else if self.failed.is_none() {
+            self.failed = Some(SinkError::Rejected(r));
+        }
+    }
+}
