@@ -37,6 +37,7 @@
 use crate::convert::{payload_to_commands, Argv, ConvertOptions, TargetCaps};
 
 use super::lookup;
+use super::split::{split_variadic, MAX_MULTIBULK};
 
 /// What to send instead of a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +82,37 @@ fn num(a: &[u8]) -> Option<i64> {
 
 /// Adapts `argv` to a target with `caps`. `now_ms` (unix ms) turns absolute TTLs into
 /// relative ones where the target only knows those.
+///
+/// On targets before 7.0, a variadic command with more than [`MAX_MULTIBULK`] arguments
+/// (which those servers reject) is first split into several commands of the same kind (see
+/// [`split_variadic`]); each part is then adapted.
 pub fn adapt<A: AsRef<[u8]>>(
+    argv: &[A],
+    caps: &TargetCaps,
+    now_ms: i64,
+) -> Result<Compat, Incompatible> {
+    if !caps.at_least(7, 0) && argv.len() > MAX_MULTIBULK {
+        let Some(parts) = split_variadic(argv, MAX_MULTIBULK) else {
+            let name = argv.first().map_or(&[][..], |a| a.as_ref());
+            return Err(Incompatible {
+                command: String::from_utf8_lossy(name).into_owned(),
+                target: caps.version,
+                reason: format!("{} arguments exceed the target's multibulk limit and the command cannot be split", argv.len()),
+            });
+        };
+        let mut out = Vec::new();
+        for part in parts {
+            match adapt_one(&part, caps, now_ms)? {
+                Compat::Unchanged => out.push(part),
+                Compat::Replace(mut v) => out.append(&mut v),
+            }
+        }
+        return Ok(Compat::Replace(out));
+    }
+    adapt_one(argv, caps, now_ms)
+}
+
+fn adapt_one<A: AsRef<[u8]>>(
     argv: &[A],
     caps: &TargetCaps,
     now_ms: i64,

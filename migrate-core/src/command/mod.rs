@@ -19,6 +19,7 @@
 mod compat;
 mod dbmap;
 mod keys;
+mod split;
 mod table;
 
 pub use compat::{adapt, Compat, Incompatible};
@@ -27,6 +28,7 @@ pub use dbmap::{
     FlushAllPolicy, TargetCommand,
 };
 pub use keys::{key_indices, key_indices_for, keys_of, KeyRule};
+pub use split::{split_variadic, MAX_MULTIBULK};
 pub use table::{lookup, CommandClass, CommandInfo, DbArgs, ValueType, TABLE};
 
 /// A command's argv does not fit the command's syntax, so its keys cannot be known.
