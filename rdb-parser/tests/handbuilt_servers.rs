@@ -126,6 +126,37 @@ fn id(ms: u64, seq: u64) -> StreamId {
     StreamId { ms, seq }
 }
 
+/// A value body with every LZF-compressed string (blob, quicklist node, stream node key
+/// and listpack) replaced by its raw form. Redis's LZF output is not a function of the
+/// input alone (liblzf leaves its hash table uninitialized) and ours uses another hash,
+/// so bodies are compared in this form; everything else stays byte for byte.
+fn canon((t, b): (u8, Vec<u8>)) -> (u8, Vec<u8>) {
+    let mut p = 0;
+    let mut out = Vec::new();
+    let strings = |out: &mut Vec<u8>, p: &mut usize, n: u64, container: bool| {
+        for _ in 0..n {
+            if container {
+                put_len(out, rd_len(&b, p));
+            }
+            put_raw_string(out, &rd_str(&b, p));
+        }
+    };
+    match t {
+        14 | 15 | 18 | 19 | 21 => {
+            let n = rd_len(&b, &mut p);
+            put_len(&mut out, n);
+            match t {
+                14 => strings(&mut out, &mut p, n, false),
+                18 => strings(&mut out, &mut p, n, true),
+                _ => strings(&mut out, &mut p, 2 * n, false),
+            }
+        }
+        _ => strings(&mut out, &mut p, 1, false),
+    }
+    out.extend_from_slice(&b[p..]);
+    (t, out)
+}
+
 #[test]
 fn writer_matches_server_dumps() {
     for v in Version::ALL {
@@ -167,37 +198,37 @@ fn writer_matches_server_dumps() {
         if v >= Version::V7_0 {
             let lp = listpack_of(&items).unwrap();
             assert_eq!(
-                dump(&mut c, "list"),
-                (
+                canon(dump(&mut c, "list")),
+                canon((
                     18,
                     body(|b| put_quicklist_v2(b, D, &[QuicklistNode::Packed(&lp)]))
-                ),
+                )),
                 "{s}"
             );
             let hl = listpack_of(&["f1", "v1", "f2", "123"]).unwrap();
-            assert_eq!(dump(&mut c, "hash"), (16, blob(&hl)), "{s}");
+            assert_eq!(canon(dump(&mut c, "hash")), canon((16, blob(&hl))), "{s}");
             let zl = listpack_of(&["c", "-3", "a", "1.5", "b", "2"]).unwrap();
-            assert_eq!(dump(&mut c, "zset"), (17, blob(&zl)), "{s}");
+            assert_eq!(canon(dump(&mut c, "zset")), canon((17, blob(&zl))), "{s}");
         } else {
             let zl = ziplist_of(&items).unwrap();
             assert_eq!(
-                dump(&mut c, "list"),
-                (14, body(|b| put_quicklist_v1(b, D, &[zl]))),
+                canon(dump(&mut c, "list")),
+                canon((14, body(|b| put_quicklist_v1(b, D, &[zl])))),
                 "{s}"
             );
             let hz = ziplist_of(&["f1", "v1", "f2", "123"]).unwrap();
-            assert_eq!(dump(&mut c, "hash"), (13, blob(&hz)), "{s}");
+            assert_eq!(canon(dump(&mut c, "hash")), canon((13, blob(&hz))), "{s}");
             let zz = ziplist_of(&["c", "-3", "a", "1.5", "b", "2"]).unwrap();
-            assert_eq!(dump(&mut c, "zset"), (12, blob(&zz)), "{s}");
+            assert_eq!(canon(dump(&mut c, "zset")), canon((12, blob(&zz))), "{s}");
         }
         assert_eq!(
-            dump(&mut c, "set"),
-            (11, blob(&intset_of(&[1, 2, 300000]).unwrap())),
+            canon(dump(&mut c, "set")),
+            canon((11, blob(&intset_of(&[1, 2, 300000]).unwrap()))),
             "{s}"
         );
         assert_eq!(
-            dump(&mut c, "set64"),
-            (11, blob(&intset_of(&[1, i64::MIN]).unwrap())),
+            canon(dump(&mut c, "set64")),
+            canon((11, blob(&intset_of(&[1, i64::MIN]).unwrap()))),
             "{s}"
         );
 
@@ -236,7 +267,11 @@ fn writer_matches_server_dumps() {
                 StreamVersion::V1
             };
             let want = body(|b| put_stream(b, D, ver, &[node], &meta, &[]));
-            assert_eq!(dump(&mut c, "stream"), (ver.type_byte(), want), "{s}");
+            assert_eq!(
+                canon(dump(&mut c, "stream")),
+                canon((ver.type_byte(), want)),
+                "{s}"
+            );
         }
     }
 }

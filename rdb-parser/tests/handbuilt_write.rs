@@ -96,7 +96,15 @@ fn strings_lzf_rules() {
     let v = string_bytes(&noise, d);
     assert_eq!(&v[..2], &[0x40, 200]);
     let mut v = Vec::new();
-    assert!(!put_lzf_string(&mut v, b"x"));
+    assert!(!put_lzf_string(&mut v, b""));
+    assert_eq!(v, [0]);
+    // forced LZF of incompressible data is legal (it grows a little)
+    let mut v = Vec::new();
+    assert!(put_lzf_string(&mut v, b"x"));
+    assert_eq!(v, [0xC3, 2, 1, 0, b'x']);
+    let mut v = Vec::new();
+    assert!(put_lzf_string(&mut v, &noise));
+    assert_eq!(v[0], 0xC3);
 }
 
 #[test]

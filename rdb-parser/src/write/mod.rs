@@ -33,6 +33,7 @@
 
 mod convert;
 mod file;
+mod lzf;
 mod packed;
 mod prim;
 mod small;
@@ -95,7 +96,7 @@ pub enum Lzf {
     Auto,
     /// Never (`rdbcompression no`).
     Never,
-    /// Whenever LZF produces any output shorter than the input, whatever the size.
+    /// Whenever LZF output is shorter than the input, whatever the size.
     Force,
 }
 

@@ -76,25 +76,17 @@ pub fn put_string(out: &mut Vec<u8>, s: &[u8], opts: StrOpts) {
             }
         }
     }
-    let try_lzf = match opts.lzf {
-        Lzf::Never => false,
-        Lzf::Auto => s.len() > 20,
-        Lzf::Force => s.len() >= 2,
+    let max_out = match opts.lzf {
+        Lzf::Never => 0,
+        // Redis: only strings longer than 20 bytes, kept when they save at least 4 bytes.
+        Lzf::Auto if s.len() > 20 => s.len() - 4,
+        Lzf::Auto => 0,
+        Lzf::Force => s.len().saturating_sub(1),
     };
-    if try_lzf {
-        if let Ok(c) = lzf::compress(s) {
-            let worthwhile = match opts.lzf {
-                // Redis only keeps the result when it saves at least 4 bytes.
-                Lzf::Auto => c.len() + 4 <= s.len(),
-                _ => true,
-            };
-            if worthwhile {
-                out.push(0xC3);
-                put_len(out, c.len() as u64);
-                put_len(out, s.len() as u64);
-                out.extend_from_slice(&c);
-                return;
-            }
+    if max_out > 0 {
+        if let Some(c) = super::lzf::compress(s, max_out) {
+            put_lzf_body(out, &c, s.len());
+            return;
         }
     }
     put_raw_string(out, s);
@@ -120,22 +112,28 @@ pub fn put_int_string(out: &mut Vec<u8>, v: i32) {
     }
 }
 
-/// Appends `s` LZF-compressed (0xC3) whatever its size; falls back to a raw string when
-/// the data cannot be compressed at all (returns whether LZF was used).
+/// Appends `s` LZF-compressed (0xC3) even when that does not make it shorter (legal,
+/// if unusual: loaders accept any compressed length). Returns false, writing a raw
+/// string instead, only for an empty `s`, which LZF cannot represent.
 pub fn put_lzf_string(out: &mut Vec<u8>, s: &[u8]) -> bool {
-    match lzf::compress(s) {
-        Ok(c) => {
-            out.push(0xC3);
-            put_len(out, c.len() as u64);
-            put_len(out, s.len() as u64);
-            out.extend_from_slice(&c);
+    let worst = s.len() + s.len() / 32 + 1;
+    match super::lzf::compress(s, worst) {
+        Some(c) => {
+            put_lzf_body(out, &c, s.len());
             true
         }
-        Err(_) => {
+        None => {
             put_raw_string(out, s);
             false
         }
     }
+}
+
+fn put_lzf_body(out: &mut Vec<u8>, compressed: &[u8], ulen: usize) {
+    out.push(0xC3);
+    put_len(out, compressed.len() as u64);
+    put_len(out, ulen as u64);
+    out.extend_from_slice(compressed);
 }
 
 /// Appends a binary double (ZSET_2 scores, module DOUBLE): 8 bytes IEEE-754 LE.
