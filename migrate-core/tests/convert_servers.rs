@@ -386,3 +386,28 @@ fn streams_refused_for_3_2() {
 fn streams_on_6_2() {
     check_streams(Version::V6_2);
 }
+
+#[test]
+fn functions_and_scripts_load() {
+    use migrate_core::convert::{function_load_command, script_load_command};
+    let code = b"#!lua name=mylib\nredis.register_function('seven', function() return 7 end)";
+    let s70 = RedisServer::start(Version::V7_0);
+    let mut c = s70.connect();
+    let load = function_load_command(code, &caps_of(Version::V7_0)).unwrap();
+    assert_eq!(c.ok(&load).as_string().unwrap(), "mylib");
+    assert_eq!(
+        c.ok(&load).as_string().unwrap(),
+        "mylib",
+        "REPLACE makes it repeatable"
+    );
+    assert_eq!(c.ok(&["FCALL", "seven", "0"]).as_int(), Some(7));
+    assert!(function_load_command(code, &caps_of(Version::V5_0)).is_err());
+
+    let s32 = RedisServer::start(Version::V3_2);
+    let mut c = s32.connect();
+    let sha = c
+        .ok(&script_load_command(b"return 32"))
+        .as_string()
+        .unwrap();
+    assert_eq!(c.ok(&["EVALSHA", &sha, "0"]).as_int(), Some(32));
+}

@@ -37,6 +37,7 @@
 
 mod caps;
 mod events;
+mod global;
 mod restore;
 mod score;
 mod stream;
@@ -44,6 +45,7 @@ mod writer;
 
 pub use caps::{BatchLimits, TargetCaps};
 pub use events::{value_type, EventConverter};
+pub use global::{function_load_command, script_load_command};
 pub use restore::payload_to_commands;
 pub use score::{format_score, write_score};
 pub use stream::TMP_GROUP;
