@@ -101,11 +101,9 @@ async fn cut_mid_rdb_and_mid_stream(version: Version, diskless: bool, ack_every:
     let (handle, mut events) = start(&url, config().build());
 
     // 1. The first transfer is cut: we are told, and a new full sync delivers everything.
-    let first = loop {
-        match next(&mut events).await {
-            Event::FullResync { replid, .. } => break replid,
-            other => panic!("{other:?}"),
-        }
+    let first = match next(&mut events).await {
+        Event::FullResync { replid, .. } => replid,
+        other => panic!("{other:?}"),
     };
     let mut chunks = 0u64;
     loop {
