@@ -7,6 +7,13 @@
 //! * [`verify`]: proof that a target holds the same data as a source — quick (per-db
 //!   counts) or full (key by key: type, value, TTL, both ways), in rounds, throttled and
 //!   parallel, with a report for humans, JSON and CI exit codes.
+//! * [`command`]: the command table (class, keys, db arguments of everything a replication
+//!   stream carries), db-mapping rewrites, and downgrade adaptation for older targets.
+//! * [`filter`]: selection — db allow-list and mapping, key prefixes/regexes, types,
+//!   command allow/deny, the partial multi-key rule, transaction-aware stream filtering.
+//! * [`convert`]: decoded values (or `RESTORE` payloads) as bounded batches of commands
+//!   for targets that cannot load a payload; exact scores; streams with groups and PELs.
+//! * [`config`]: every setting as plain data, read from TOML with the CLI flag names.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), migrate_core::verify::VerifyError> {
