@@ -9,6 +9,17 @@
 //! that drains the iterator has validated the blob as deeply as Redis's
 //! `sanitize-dump-payload yes` would.
 //!
+//! Where the checks differ from Redis's own validators (`ziplistValidateIntegrity`,
+//! `lpValidateIntegrity`, `intsetValidateIntegrity`, `zipmapValidateIntegrity`,
+//! `streamValidateListpackIntegrity`):
+//! * a listpack back-length must be byte-for-byte the canonical encoding Redis writes
+//!   (Redis only checks that the decoded value matches);
+//! * a stream node's live count must equal the number of entries not flagged DELETED, and
+//!   counts must not be negative (Redis checks only `count + deleted`);
+//! * like Redis, a ziplist string encoding byte `10xxxxxx` is read as the 32-bit form
+//!   whatever its low bits, zipmap lengths of 0xFE and 0xFF both take the 5-byte form, and
+//!   duplicate hash fields / set members are not this layer's concern.
+//!
 //! ```
 //! use rdb_parser::encoding::{listpack, ElemIter};
 //! use rdb_parser::Elem;
