@@ -17,8 +17,8 @@
 //! * a stream node's live count must equal the number of entries not flagged DELETED, and
 //!   counts must not be negative (Redis checks only `count + deleted`);
 //! * like Redis, a ziplist string encoding byte `10xxxxxx` is read as the 32-bit form
-//!   whatever its low bits, zipmap lengths of 0xFE and 0xFF both take the 5-byte form, and
-//!   duplicate hash fields / set members are not this layer's concern.
+//!   whatever its low bits, a zipmap value length byte 0xFF takes the 5-byte form like
+//!   0xFE, and duplicate hash fields / set members are not this layer's concern.
 //!
 //! ```
 //! use rdb_parser::encoding::{listpack, ElemIter};
