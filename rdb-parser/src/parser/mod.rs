@@ -357,6 +357,7 @@ impl Parser {
         Error { kind, offset, key }
     }
 
+    #[inline]
     pub(crate) fn rd<'i>(&self, input: &'i [u8], p: usize) -> Rd<'i> {
         Rd {
             b: input,
@@ -420,6 +421,7 @@ impl Parser {
     /// Consumption is lazy: scanned bytes stay unconsumed (the caller re-feeds them, events
     /// keep borrowing from them) until [`LAZY_CONSUME`] bytes accumulate, so the caller's
     /// buffer handling and the checksum run over large spans instead of per event.
+    #[inline]
     pub(crate) fn emit(&mut self, input: &[u8], cur: usize, at: usize) -> Adv {
         let consumed = if cur >= LAZY_CONSUME || self.st == St::Done {
             cur
@@ -437,6 +439,7 @@ impl Parser {
     }
 
     /// Returns a need-more step consuming `consumed` of the `cur` scanned bytes.
+    #[inline]
     pub(crate) fn need(&mut self, input: &[u8], consumed: usize, cur: usize, n: usize) -> Adv {
         self.consume(input, consumed);
         self.scan = cur - consumed;
@@ -448,6 +451,7 @@ impl Parser {
     }
 
     /// Consumes `n` bytes (checksumming them); positions kept relative to the input shift.
+    #[inline]
     fn consume(&mut self, input: &[u8], n: usize) {
         if n == 0 {
             return;
@@ -462,6 +466,7 @@ impl Parser {
     }
 
     /// Materializes the pending event from `input` (the slice given to `advance`).
+    #[inline]
     pub(crate) fn event<'a>(&'a self, input: &'a [u8]) -> Event<'a> {
         let src = Src {
             input,

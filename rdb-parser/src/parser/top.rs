@@ -56,6 +56,7 @@ pub(crate) fn parse_magic(m: &[u8; 9]) -> Result<(u32, Flavor), ErrorKind> {
 
 impl Parser {
     /// Validates a type byte for the file's flavor/version.
+    #[inline]
     pub(crate) fn check_type(&self, t: u8) -> Result<(), ErrorKind> {
         let valkey = self.flavor == Flavor::Valkey;
         match t {
@@ -133,6 +134,7 @@ impl Parser {
         Ok(T::Event)
     }
 
+    #[inline]
     fn start_value(&mut self, t: u8) {
         self.vt = t;
         self.v = value::V::Start;
@@ -148,6 +150,7 @@ impl Parser {
 
     /// A string that must be delivered as bytes (keys, aux, names): integers are rendered
     /// as text and LZF is decompressed into scratch.
+    #[inline]
     pub(crate) fn bytes_item(&mut self, rd: &Rd<'_>, s: Str, at: usize) -> P<Item> {
         match s {
             Str::Raw(st, l) => Ok(Item::In(st, l)),
@@ -169,12 +172,14 @@ impl Parser {
         }
     }
 
+    #[inline]
     pub(crate) fn string_bytes(&mut self, rd: &mut Rd<'_>) -> P<Item> {
         let at = rd.p;
         let s = rd.string()?;
         self.bytes_item(rd, s, at)
     }
 
+    #[inline]
     fn top_unit(&mut self, rd: &mut Rd<'_>, input: &[u8], at: usize) -> P<T> {
         let t = rd.u8()?;
         match t {

@@ -107,6 +107,7 @@ enum BlobKind {
 
 impl Parser {
     /// Element item for a string inside a collection (LZF goes to scratch).
+    #[inline]
     fn elem_item(&mut self, rd: &Rd<'_>, s: Str, at: usize, collect: bool) -> P<Item> {
         match s {
             Str::Int(i) => Ok(Item::Int(i)),
@@ -116,6 +117,7 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn elem(&mut self, rd: &mut Rd<'_>, collect: bool) -> P<Item> {
         let at = rd.p;
         let s = rd.string()?;
@@ -270,6 +272,7 @@ impl Parser {
     }
 
     /// Parses one unit of the current value.
+    #[inline]
     pub(crate) fn unit(&mut self, rd: &mut Rd<'_>, input: &[u8], collect: bool) -> P<U> {
         match self.v {
             V::Done => Ok(U::End),
@@ -328,6 +331,7 @@ impl Parser {
         }
     }
 
+    #[inline]
     fn start_unit(&mut self, rd: &mut Rd<'_>, input: &[u8], collect: bool) -> P<U> {
         let t = self.vt;
         match t {
@@ -339,6 +343,19 @@ impl Parser {
                         self.v = V::Done;
                         self.pend = Pending::StringChunk(Item::In(st, 0), 0, 0);
                         Ok(if collect { U::Ev } else { U::Nothing })
+                    }
+                    // Fast paths when the whole value is at hand (same events and
+                    // offsets as the chunked path: a chunk's offset is its data's).
+                    Str::Raw(st, l) if self.mode == Mode::Decode && l <= self.o.string_chunk && rd.left() >= l => {
+                        rd.take(l)?;
+                        self.v = V::Done;
+                        self.pend = Pending::StringChunk(Item::In(st, l), 0, l as u64);
+                        Ok(U::Ev)
+                    }
+                    Str::Raw(_, l) if matches!(self.mode, Mode::Probe(_)) && rd.left() >= l => {
+                        rd.take(l)?;
+                        self.v = V::Done;
+                        Ok(U::End)
                     }
                     Str::Raw(_, l) => {
                         self.v = V::Str {
@@ -426,6 +443,7 @@ impl Parser {
     }
 
     /// One record of a per-element encoding.
+    #[inline]
     fn seq_unit(&mut self, rd: &mut Rd<'_>, min_expire: i64, collect: bool) -> P<()> {
         match self.vt {
             1 | 2 => {
@@ -596,11 +614,22 @@ impl Parser {
                 Ok(U::Ev) => {
                     cur = rd.p;
                     if collect {
-                        return Ok(self.emit(input, cur, unit_at));
+                        let at = match self.pend {
+                            Pending::StringChunk(Item::In(data, _), ..) => data,
+                            _ => unit_at,
+                        };
+                        return Ok(self.emit(input, cur, at));
                     }
                 }
                 Ok(U::End) => {
                     cur = rd.p;
+                    if let Mode::Probe(lim) = self.mode {
+                        if cur - self.vstart > lim {
+                            self.restart_decoded();
+                            cur = self.vstart;
+                            continue;
+                        }
+                    }
                     self.st = St::KeyEnd;
                     match self.mode {
                         Mode::Decode if self.batch_n > 0 => return Ok(self.emit_batch(input, cur)),
