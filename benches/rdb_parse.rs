@@ -23,7 +23,7 @@ mod gen;
 
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput};
 use rdb_parser::{Event, Parser, Step, View};
 use redis_migrate::rdb_json::JsonLines;
 
@@ -126,12 +126,16 @@ fn benches(c: &mut Criterion) {
     // The ratio table re-runs every case: only on a plain `cargo bench --bench rdb_parse`
     // (not with a filter, `--profile-time` or other criterion options).
     let table = std::env::args().skip(1).all(|a| a == "--bench");
+    let datasets: Vec<(&str, std::path::PathBuf)> =
+        [gen::Dataset::Strings, gen::Dataset::Collections]
+            .into_iter()
+            .map(|d| (d.name(), gen::ensure(d)))
+            .collect();
     let mut summary = Vec::new();
-    for d in [gen::Dataset::Strings, gen::Dataset::Collections] {
-        let path = gen::ensure(d);
+    for (dname, path) in datasets {
         let data = std::fs::read(&path).unwrap();
         let mb = data.len() as f64 / 1e6;
-        let mut g = c.benchmark_group(d.name());
+        let mut g = c.benchmark_group(dname);
         g.throughput(Throughput::Bytes(data.len() as u64));
         g.sample_size(10)
             .warm_up_time(Duration::from_secs(1))
@@ -153,7 +157,7 @@ fn benches(c: &mut Criterion) {
             best.push((name, mb / wall, mb / cpu.max(1e-3)));
         }
         g.finish();
-        summary.push((d.name(), mb, best));
+        summary.push((dname, mb, best));
     }
     if !table {
         return;
@@ -178,5 +182,23 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(rdb_parse, benches);
-criterion_main!(rdb_parse);
+fn main() {
+    if std::env::args().any(|a| a == "--bench") {
+        let mut c = Criterion::default().configure_from_args();
+        benches(&mut c);
+        c.final_summary();
+    } else {
+        // `cargo test --all-targets [-- --test-threads=N]` runs bench targets as tests, with
+        // libtest flags criterion would reject: smoke-test every case once on a committed
+        // 60 KB fixture instead of generating 270 MB of dumps.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rdb-parser/tests/fixtures/servers/redis-7.0.rdb"
+        );
+        let data = std::fs::read(path).unwrap();
+        for (name, f) in CASES {
+            assert!(f(&data) > 0, "{name}");
+            println!("rdb_parse {name} on {path}: ok");
+        }
+    }
+}
