@@ -27,7 +27,8 @@ struct Doc {
     keys: BTreeMap<String, Value>,
     aux: Vec<(Value, Value)>,
     functions: Vec<Value>,
-    order: Vec<String>,
+    /// The db of each key line, in output order.
+    dbs: Vec<u64>,
 }
 
 fn doc(jsonl: &[u8], what: &str) -> Doc {
@@ -45,7 +46,7 @@ fn doc(jsonl: &[u8], what: &str) -> Doc {
         });
         if let Some(k) = v.get("key") {
             let id = format!("db{}:{}", v["db"], k);
-            d.order.push(id.clone());
+            d.dbs.push(v["db"].as_u64().unwrap());
             assert!(
                 d.keys.insert(id.clone(), v).is_none(),
                 "{what}: key {id} twice"
@@ -242,6 +243,9 @@ fn differences(name: &str, got: &Doc, want: &Doc) -> Vec<String> {
                 diffs.push(format!("{id}: {f} presence wrong: {g}"));
             }
         }
+    }
+    if !got.dbs.is_sorted() {
+        diffs.push("key lines are not in file order (db by db)".to_owned());
     }
     for (k, v) in &want.aux {
         if !got.aux.iter().any(|(gk, gv)| gk == k && gv == v) {
