@@ -24,7 +24,7 @@ const SPILL_LIMIT: usize = 8 << 20;
 /// * a string value that arrives in several chunks, until its last chunk (its UTF-8 validity
 ///   decides between a JSON string and `{"b64":..}`); past 8 MiB it moves to an anonymous
 ///   temporary file, so memory stays bounded;
-/// * a stream consumer group's PEL (32 bytes per pending entry plus consumer names), because
+/// * a stream consumer group's PEL (40 bytes per pending entry plus consumer names), because
 ///   the file names each entry's consumer only in the consumer records that follow it; so in
 ///   a group object `"pel"` comes after `"consumers"`. Likewise a stream's `"entries"` come
 ///   before `"length"`, as in the file. JSON member order carries no meaning.
