@@ -84,15 +84,17 @@ impl<R: Read> RdbReader<R> {
     /// after it are not read further). Input that ends early is [`ErrorKind::Truncated`].
     pub fn next_event(&mut self) -> Result<Option<(u64, Event<'_>)>, Error> {
         loop {
-            let adv = self.parser.advance(&self.buf[self.start..self.end])?;
+            let step = self.parser.advance(&self.buf[self.start..self.end]);
             let s = self.start;
-            self.start += adv.consumed;
-            match adv.step {
+            self.start += self.parser.out_consumed;
+            match step {
                 AdvStep::Event => {
+                    let off = self.parser.out_offset;
                     let ev = self.parser.event(&self.buf[s..self.end]);
-                    return Ok(Some((adv.offset, ev)));
+                    return Ok(Some((off, ev)));
                 }
                 AdvStep::Done => return Ok(None),
+                AdvStep::Failed => return Err(self.parser.failed_error()),
                 AdvStep::NeedMore(n) => {
                     if self.eof {
                         return Err(self.parser.finish().err().unwrap_or_else(|| {

@@ -177,19 +177,15 @@ pub(crate) enum Pending {
     Eof(Option<u64>, bool),
 }
 
-/// Internal outcome of [`Parser::advance`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Adv {
-    pub consumed: usize,
-    pub offset: u64,
-    pub step: AdvStep,
-}
-
+/// Internal outcome of [`Parser::advance`] (small enough to return in registers); the
+/// consumed count and event offset are left in `out_consumed`/`out_offset`, an error in
+/// `failed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AdvStep {
     Event,
     NeedMore(usize),
     Done,
+    Failed,
 }
 
 /// The sans-IO RDB push parser. See the [crate docs](crate) for the protocol and an example.
@@ -227,6 +223,10 @@ pub struct Parser {
     pub(crate) payload: bool,
     /// Where the current value starts in the unconsumed input.
     pub(crate) vstart: usize,
+    /// Bytes consumed by the last `advance`.
+    pub(crate) out_consumed: usize,
+    /// Offset of the last event.
+    pub(crate) out_offset: u64,
 }
 
 impl Default for Parser {
@@ -279,6 +279,8 @@ impl Parser {
             batch_kind: BatchKind::List,
             payload: false,
             vstart: 0,
+            out_consumed: 0,
+            out_offset: 0,
         }
     }
 
@@ -334,17 +336,32 @@ impl Parser {
     /// by new bytes). Returns how many bytes were consumed and the next event, or
     /// [`Step::NeedMore`], or [`Step::Done`]. After an error every call returns it again.
     pub fn feed<'a>(&'a mut self, input: &'a [u8]) -> Result<Fed<'a>, Error> {
-        let adv = self.advance(input)?;
-        let step = match adv.step {
+        let step = match self.advance(input) {
             AdvStep::Event => Step::Event(self.event(input)),
             AdvStep::NeedMore(n) => Step::NeedMore(n),
             AdvStep::Done => Step::Done,
+            AdvStep::Failed => return Err(self.failed_error()),
         };
         Ok(Fed {
-            consumed: adv.consumed,
-            offset: adv.offset,
+            consumed: self.out_consumed,
+            offset: self.out_offset,
             step,
         })
+    }
+
+    #[cold]
+    pub(crate) fn failed_error(&self) -> Error {
+        self.failed
+            .clone()
+            .unwrap_or_else(|| Error::new(ErrorKind::Truncated, self.pos))
+    }
+
+    /// Records `e` (the parser stays failed) and returns [`AdvStep::Failed`].
+    #[cold]
+    pub(crate) fn fail(&mut self, e: Error) -> AdvStep {
+        self.failed = Some(e);
+        self.out_consumed = 0;
+        AdvStep::Failed
     }
 
     pub(crate) fn err(&self, kind: ErrorKind, offset: u64) -> Error {
@@ -368,42 +385,35 @@ impl Parser {
     }
 
     /// Computes the next step; the event (if any) is then read with [`Parser::event`].
-    pub(crate) fn advance(&mut self, input: &[u8]) -> Result<Adv, Error> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
+    pub(crate) fn advance(&mut self, input: &[u8]) -> AdvStep {
+        if self.failed.is_some() {
+            self.out_consumed = 0;
+            return AdvStep::Failed;
         }
         if input.len() < self.scan {
             let e = self.err(ErrorKind::InputShrank, self.pos + input.len() as u64);
-            self.failed = Some(e.clone());
-            return Err(e);
+            return self.fail(e);
         }
         if self.batch_n == 0 {
             self.items.clear();
             self.scratch.clear();
         }
         self.pend = Pending::None;
-        let r = match self.st {
+        match self.st {
             St::Value => self.run_value(input),
             St::KeyEnd => {
                 self.st = if self.payload { St::Done } else { St::Top };
                 self.end_key();
                 self.pend = Pending::KeyEnd;
                 let at = self.scan;
-                Ok(self.emit(input, at, at))
+                self.emit(input, at, at)
             }
-            St::Done => Ok(Adv {
-                consumed: 0,
-                offset: self.pos,
-                step: AdvStep::Done,
-            }),
+            St::Done => {
+                self.out_consumed = 0;
+                self.out_offset = self.pos;
+                AdvStep::Done
+            }
             _ => self.run_top(input),
-        };
-        match r {
-            Ok(a) => Ok(a),
-            Err(e) => {
-                self.failed = Some(e.clone());
-                Err(e)
-            }
         }
     }
 
@@ -422,32 +432,27 @@ impl Parser {
     /// keep borrowing from them) until [`LAZY_CONSUME`] bytes accumulate, so the caller's
     /// buffer handling and the checksum run over large spans instead of per event.
     #[inline]
-    pub(crate) fn emit(&mut self, input: &[u8], cur: usize, at: usize) -> Adv {
+    pub(crate) fn emit(&mut self, input: &[u8], cur: usize, at: usize) -> AdvStep {
         let consumed = if cur >= LAZY_CONSUME || self.st == St::Done {
             cur
         } else {
             0
         };
-        let base = self.pos;
+        self.out_offset = self.pos + at as u64;
         self.consume(input, consumed);
         self.scan = cur - consumed;
-        Adv {
-            consumed,
-            offset: base + at as u64,
-            step: AdvStep::Event,
-        }
+        self.out_consumed = consumed;
+        AdvStep::Event
     }
 
     /// Returns a need-more step consuming `consumed` of the `cur` scanned bytes.
     #[inline]
-    pub(crate) fn need(&mut self, input: &[u8], consumed: usize, cur: usize, n: usize) -> Adv {
+    pub(crate) fn need(&mut self, input: &[u8], consumed: usize, cur: usize, n: usize) -> AdvStep {
         self.consume(input, consumed);
         self.scan = cur - consumed;
-        Adv {
-            consumed,
-            offset: self.pos,
-            step: AdvStep::NeedMore(n.max(1)),
-        }
+        self.out_consumed = consumed;
+        self.out_offset = self.pos;
+        AdvStep::NeedMore(n.max(1))
     }
 
     /// Consumes `n` bytes (checksumming them); positions kept relative to the input shift.

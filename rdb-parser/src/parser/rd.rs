@@ -102,8 +102,19 @@ impl<'i> Rd<'i> {
     }
 
     /// A length, or the low 6 bits of a special string encoding byte.
-    #[inline]
+    #[inline(always)]
     pub fn len_or_enc(&mut self) -> P<LenOrEnc> {
+        match self.b.get(self.p) {
+            Some(&b0) if b0 < 0x40 => {
+                self.p += 1;
+                Ok(LenOrEnc::Len(u64::from(b0)))
+            }
+            _ => self.len_or_enc_slow(),
+        }
+    }
+
+    #[inline(never)]
+    fn len_or_enc_slow(&mut self) -> P<LenOrEnc> {
         let at = self.p;
         let b0 = self.u8()?;
         match b0 >> 6 {
@@ -147,7 +158,7 @@ impl<'i> Rd<'i> {
     }
 
     /// A complete string (all its bytes present).
-    #[inline]
+    #[inline(always)]
     pub fn string(&mut self) -> P<Str> {
         let h = self.string_head()?;
         match h {
@@ -165,8 +176,23 @@ impl<'i> Rd<'i> {
 
     /// A string's header only: for `Raw`/`Lzf` the start is the current position, and the
     /// body is NOT consumed.
-    #[inline]
+    #[inline(always)]
     pub fn string_head(&mut self) -> P<Str> {
+        match self.b.get(self.p) {
+            Some(&b0) if b0 < 0x40 => {
+                self.p += 1;
+                let len = usize::from(b0);
+                if len > self.max_unit {
+                    return Err(Stop::Bad(ErrorKind::TooLarge(len as u64), self.p - 1));
+                }
+                Ok(Str::Raw(self.p, len))
+            }
+            _ => self.string_head_slow(),
+        }
+    }
+
+    #[inline(never)]
+    fn string_head_slow(&mut self) -> P<Str> {
         let at = self.p;
         match self.len_or_enc()? {
             LenOrEnc::Len(n) => {

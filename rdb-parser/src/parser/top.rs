@@ -1,8 +1,8 @@
 //! The top level: magic, opcodes, key records, EOF and checksum.
 
 use super::rd::{Rd, Stop, Str, P};
-use super::{value, Adv, Mode, Parser, Pending, St};
-use crate::error::{Error, ErrorKind};
+use super::{value, AdvStep, Mode, Parser, Pending, St};
+use crate::error::ErrorKind;
 use crate::event::{Flavor, Item, ModuleId};
 
 /// Opcode bytes.
@@ -72,7 +72,7 @@ impl Parser {
         }
     }
 
-    pub(crate) fn run_top(&mut self, input: &[u8]) -> Result<Adv, Error> {
+    pub(crate) fn run_top(&mut self, input: &[u8]) -> AdvStep {
         let mut cur = self.scan;
         loop {
             let at = cur;
@@ -93,7 +93,7 @@ impl Parser {
                         Pending::ModuleAux(..) => self.rec_start.take().unwrap_or(at),
                         _ => at,
                     };
-                    return Ok(self.emit(input, cur, start));
+                    return self.emit(input, cur, start);
                 }
                 Ok(T::Nothing) => cur = rd.p,
                 Err(Stop::Need(n)) => {
@@ -101,12 +101,15 @@ impl Parser {
                     // KeyStart offset covers them; a MODULE_AUX scan keeps its bytes and
                     // resumes after its last complete opcode.
                     if let St::ModuleAux { .. } = self.st {
-                        return Ok(self.need(input, 0, rd.p.max(cur), n));
+                        return self.need(input, 0, rd.p.max(cur), n);
                     }
                     let consumed = if self.rec_start.is_some() { 0 } else { cur };
-                    return Ok(self.need(input, consumed, cur, n));
+                    return self.need(input, consumed, cur, n);
                 }
-                Err(stop) => return Err(self.bad(stop)),
+                Err(stop) => {
+                    let e = self.bad(stop);
+                    return self.fail(e);
+                }
             }
         }
     }
@@ -150,13 +153,22 @@ impl Parser {
 
     /// A string that must be delivered as bytes (keys, aux, names): integers are rendered
     /// as text and LZF is decompressed into scratch.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn bytes_item(&mut self, rd: &Rd<'_>, s: Str, at: usize) -> P<Item> {
+        match s {
+            Str::Raw(st, l) => Ok(Item::In(st, l)),
+            _ => self.bytes_item_slow(rd, s, at),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bytes_item_slow(&mut self, rd: &Rd<'_>, s: Str, at: usize) -> P<Item> {
         match s {
             Str::Raw(st, l) => Ok(Item::In(st, l)),
             Str::Int(i) => {
                 let st = self.scratch.len();
-                self.scratch.extend_from_slice(i.to_string().as_bytes());
+                crate::Elem::Int(i).write_to(&mut self.scratch);
                 Ok(Item::Sc(st, self.scratch.len() - st))
             }
             Str::Lzf(st, cl, ul) => {
@@ -172,7 +184,7 @@ impl Parser {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string_bytes(&mut self, rd: &mut Rd<'_>) -> P<Item> {
         let at = rd.p;
         let s = rd.string()?;

@@ -3,9 +3,9 @@
 use super::module::Ms;
 use super::rd::{Rd, Stop, Str, P};
 use super::stream::Ss;
-use super::{Adv, BatchKind, Mode, Parser, Pending, St};
+use super::{AdvStep, BatchKind, Mode, Parser, Pending, St};
 use crate::encoding::{self, BlobError, BlobErrorKind, ElemIter};
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::event::{Item, ValueKind};
 use crate::Elem;
 
@@ -569,7 +569,7 @@ impl Parser {
         }
     }
 
-    fn emit_batch(&mut self, input: &[u8], cur: usize) -> Adv {
+    fn emit_batch(&mut self, input: &[u8], cur: usize) -> AdvStep {
         self.pend = Pending::Batch(self.batch_kind, self.batch_n);
         self.batch_n = 0;
         let at = self.batch_start;
@@ -585,7 +585,7 @@ impl Parser {
     }
 
     /// Runs the value walk until an event, a need for input, or an error.
-    pub(crate) fn run_value(&mut self, input: &[u8]) -> Result<Adv, Error> {
+    pub(crate) fn run_value(&mut self, input: &[u8]) -> AdvStep {
         let mut cur = self.scan;
         loop {
             let collect = self.mode == Mode::Decode;
@@ -593,7 +593,7 @@ impl Parser {
                 let full = self.batch_n >= self.o.batch_size
                     || cur - self.batch_start >= self.o.batch_bytes;
                 if full || !self.next_is_items() {
-                    return Ok(self.emit_batch(input, cur));
+                    return self.emit_batch(input, cur);
                 }
             }
             if collect && self.batch_n == 0 && self.next_is_items() {
@@ -618,7 +618,7 @@ impl Parser {
                             Pending::StringChunk(Item::In(data, _), ..) => data,
                             _ => unit_at,
                         };
-                        return Ok(self.emit(input, cur, at));
+                        return self.emit(input, cur, at);
                     }
                 }
                 Ok(U::End) => {
@@ -632,18 +632,18 @@ impl Parser {
                     }
                     self.st = St::KeyEnd;
                     match self.mode {
-                        Mode::Decode if self.batch_n > 0 => return Ok(self.emit_batch(input, cur)),
+                        Mode::Decode if self.batch_n > 0 => return self.emit_batch(input, cur),
                         Mode::Probe(_) => {
                             let v0 = self.vstart;
                             self.pend = Pending::Raw(v0, cur - v0);
-                            return Ok(self.emit(input, cur, v0));
+                            return self.emit(input, cur, v0);
                         }
                         _ => {
                             // No batch pending: emit KeyEnd now.
                             self.st = if self.payload { St::Done } else { St::Top };
                             self.end_key();
                             self.pend = Pending::KeyEnd;
-                            return Ok(self.emit(input, cur, cur));
+                            return self.emit(input, cur, cur);
                         }
                     }
                 }
@@ -659,12 +659,12 @@ impl Parser {
                                 cur = self.vstart;
                                 continue;
                             }
-                            return Ok(self.need(input, 0, cur, n));
+                            return self.need(input, 0, cur, n);
                         }
-                        Mode::Skip => return Ok(self.need(input, cur, cur, n)),
+                        Mode::Skip => return self.need(input, cur, cur, n),
                         Mode::Decode => {
                             let consumed = if self.batch_n == 0 { cur } else { 0 };
-                            return Ok(self.need(input, consumed, cur, n));
+                            return self.need(input, consumed, cur, n);
                         }
                     }
                 }
@@ -676,7 +676,8 @@ impl Parser {
                         cur = self.vstart;
                         continue;
                     }
-                    return Err(self.bad(stop));
+                    let e = self.bad(stop);
+                    return self.fail(e);
                 }
             }
             if let Mode::Probe(lim) = self.mode {
