@@ -47,4 +47,4 @@ mod stats;
 
 pub use render::JsonLines;
 pub use spill::Spill;
-pub use stats::Stats;
+pub use stats::{encoding_name, Stats};
