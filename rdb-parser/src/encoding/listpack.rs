@@ -49,6 +49,85 @@ pub fn encode_backlen(len: u64, buf: &mut [u8; 5]) -> usize {
     n
 }
 
+/// Decodes the encoding + data of the entry at `p` (whose first byte `c` is not 0xFF):
+/// its length and element. Bounds-checked; the back-length is not looked at.
+#[inline(always)]
+fn decode_entry<'a>(blob: &'a [u8], p: usize, c: u8) -> Result<(usize, Elem<'a>), K> {
+    let r: (usize, Elem<'a>) = if c < 0x80 {
+        (1, Elem::Int(i64::from(c)))
+    } else if c & 0xC0 == 0x80 {
+        let n = (c & 0x3F) as usize;
+        match blob.get(p + 1..p + 1 + n) {
+            Some(s) => (1 + n, Elem::Bytes(s)),
+            None => return Err(K::Truncated),
+        }
+    } else if c & 0xE0 == 0xC0 {
+        match blob.get(p + 1) {
+            Some(&b1) => {
+                let v = (i64::from(c & 0x1F) << 8) | i64::from(b1);
+                (2, Elem::Int(if v >= 4096 { v - 8192 } else { v }))
+            }
+            None => return Err(K::Truncated),
+        }
+    } else if c & 0xF0 == 0xE0 {
+        let n = match blob.get(p + 1) {
+            Some(&b1) => ((c & 0x0F) as usize) << 8 | b1 as usize,
+            None => return Err(K::Truncated),
+        };
+        match blob.get(p + 2..p + 2 + n) {
+            Some(s) => (2 + n, Elem::Bytes(s)),
+            None => return Err(K::Truncated),
+        }
+    } else {
+        match c {
+            0xF0 => {
+                let n = match u32_le(blob, p + 1) {
+                    Some(n) => n as usize,
+                    None => return Err(K::Truncated),
+                };
+                let s = n.checked_add(p + 5).and_then(|end| blob.get(p + 5..end));
+                match s {
+                    Some(s) => (5 + n, Elem::Bytes(s)),
+                    None => return Err(K::Truncated),
+                }
+            }
+            0xF1 => match arr::<2>(blob, p + 1) {
+                Some(a) => (3, Elem::Int(i64::from(i16::from_le_bytes(a)))),
+                None => return Err(K::Truncated),
+            },
+            0xF2 => match arr::<3>(blob, p + 1) {
+                Some([a, b, d]) => (
+                    4,
+                    Elem::Int(i64::from(i32::from_le_bytes([0, a, b, d]) >> 8)),
+                ),
+                None => return Err(K::Truncated),
+            },
+            0xF3 => match arr::<4>(blob, p + 1) {
+                Some(a) => (5, Elem::Int(i64::from(i32::from_le_bytes(a)))),
+                None => return Err(K::Truncated),
+            },
+            0xF4 => match arr::<8>(blob, p + 1) {
+                Some(a) => (9, Elem::Int(i64::from_le_bytes(a))),
+                None => return Err(K::Truncated),
+            },
+            _ => return Err(K::BadEncoding { byte: c }),
+        }
+    };
+    Ok(r)
+}
+
+/// The element at `p` of a listpack that an iterator has already validated, and the
+/// position of the next entry. Used to re-walk validated regions cheaply.
+#[inline(always)]
+pub(crate) fn validated_elem_at(blob: &[u8], p: usize) -> Option<(Elem<'_>, usize)> {
+    let c = *blob.get(p)?;
+    if c == 0xFF {
+        return None;
+    }
+    let (len, e) = decode_entry(blob, p, c).ok()?;
+    Some((e, p + len + backlen_size(len as u64)))
+}
+
 /// Iterator over the elements of a listpack. Fused after the first error; the `next()`
 /// that reaches the end marker checks the element count.
 #[derive(Debug, Clone)]
@@ -105,6 +184,11 @@ impl<'a> ListpackIter<'a> {
         self.count
     }
 
+    /// The whole listpack blob.
+    pub(crate) fn blob(&self) -> &'a [u8] {
+        self.blob
+    }
+
     /// True when the next element would be the end marker (no more elements), without
     /// running the end-of-list checks.
     pub fn at_end(&self) -> bool {
@@ -145,66 +229,9 @@ impl<'a> Iterator for ListpackIter<'a> {
             }
             return None;
         }
-        // (length of encoding + data, element)
-        let (len, elem): (usize, Elem<'a>) = if c < 0x80 {
-            (1, Elem::Int(i64::from(c)))
-        } else if c & 0xC0 == 0x80 {
-            let n = (c & 0x3F) as usize;
-            match blob.get(p + 1..p + 1 + n) {
-                Some(s) => (1 + n, Elem::Bytes(s)),
-                None => return self.fail(p, K::Truncated),
-            }
-        } else if c & 0xE0 == 0xC0 {
-            match blob.get(p + 1) {
-                Some(&b1) => {
-                    let v = (i64::from(c & 0x1F) << 8) | i64::from(b1);
-                    (2, Elem::Int(if v >= 4096 { v - 8192 } else { v }))
-                }
-                None => return self.fail(p, K::Truncated),
-            }
-        } else if c & 0xF0 == 0xE0 {
-            let n = match blob.get(p + 1) {
-                Some(&b1) => ((c & 0x0F) as usize) << 8 | b1 as usize,
-                None => return self.fail(p, K::Truncated),
-            };
-            match blob.get(p + 2..p + 2 + n) {
-                Some(s) => (2 + n, Elem::Bytes(s)),
-                None => return self.fail(p, K::Truncated),
-            }
-        } else {
-            match c {
-                0xF0 => {
-                    let n = match u32_le(blob, p + 1) {
-                        Some(n) => n as usize,
-                        None => return self.fail(p, K::Truncated),
-                    };
-                    let s = n.checked_add(p + 5).and_then(|end| blob.get(p + 5..end));
-                    match s {
-                        Some(s) => (5 + n, Elem::Bytes(s)),
-                        None => return self.fail(p, K::Truncated),
-                    }
-                }
-                0xF1 => match arr::<2>(blob, p + 1) {
-                    Some(a) => (3, Elem::Int(i64::from(i16::from_le_bytes(a)))),
-                    None => return self.fail(p, K::Truncated),
-                },
-                0xF2 => match arr::<3>(blob, p + 1) {
-                    Some([a, b, d]) => (
-                        4,
-                        Elem::Int(i64::from(i32::from_le_bytes([0, a, b, d]) >> 8)),
-                    ),
-                    None => return self.fail(p, K::Truncated),
-                },
-                0xF3 => match arr::<4>(blob, p + 1) {
-                    Some(a) => (5, Elem::Int(i64::from(i32::from_le_bytes(a)))),
-                    None => return self.fail(p, K::Truncated),
-                },
-                0xF4 => match arr::<8>(blob, p + 1) {
-                    Some(a) => (9, Elem::Int(i64::from_le_bytes(a))),
-                    None => return self.fail(p, K::Truncated),
-                },
-                _ => return self.fail(p, K::BadEncoding { byte: c }),
-            }
+        let (len, elem) = match decode_entry(blob, p, c) {
+            Ok(x) => x,
+            Err(k) => return self.fail(p, k),
         };
         let bl_at = p + len;
         let bl = backlen_size(len as u64);

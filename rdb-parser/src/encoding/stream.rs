@@ -7,7 +7,7 @@
 //! payload and `lp_count`. Validation follows Redis's `streamValidateListpackIntegrity`.
 
 use super::error::{BlobError, BlobErrorKind as K};
-use super::listpack::{listpack, ListpackIter};
+use super::listpack::{listpack, validated_elem_at, ListpackIter};
 use super::num::canonical_i64;
 use crate::Elem;
 
@@ -82,9 +82,12 @@ pub struct StreamEntry<'a> {
 /// The (field, value) pairs of one validated stream entry.
 #[derive(Debug, Clone)]
 pub struct StreamFields<'a> {
+    lp: &'a [u8],
     same: bool,
-    master: ListpackIter<'a>,
-    values: ListpackIter<'a>,
+    /// Position of the next master field name (SAMEFIELDS entries).
+    master: usize,
+    /// Position of the next stored element of the entry.
+    values: usize,
     left: u64,
 }
 
@@ -105,17 +108,21 @@ impl<'a> Iterator for StreamFields<'a> {
 
     /// The entry was fully validated before it was returned, so these reads cannot fail;
     /// if they somehow did, iteration simply stops.
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
             return None;
         }
         let pair = if self.same {
-            let f = self.master.next()?.ok()?;
-            let v = self.values.next()?.ok()?;
+            let (f, m) = validated_elem_at(self.lp, self.master)?;
+            let (v, n) = validated_elem_at(self.lp, self.values)?;
+            self.master = m;
+            self.values = n;
             (f, v)
         } else {
-            let f = self.values.next()?.ok()?;
-            let v = self.values.next()?.ok()?;
+            let (f, n) = validated_elem_at(self.lp, self.values)?;
+            let (v, n) = validated_elem_at(self.lp, n)?;
+            self.values = n;
             (f, v)
         };
         self.left -= 1;
@@ -243,12 +250,12 @@ impl<'a> StreamNode<'a> {
         let seq_diff = next_int(lp)?;
         let same = flags & FLAG_SAMEFIELDS != 0;
         let (n, values, expected) = if same {
-            let values = lp.clone();
+            let values = super::ElemIter::offset(lp);
             skip(lp, self.n_master)?;
             (self.n_master, values, i128::from(self.n_master) + 3)
         } else {
             let n = next_count(lp)?;
-            let values = lp.clone();
+            let values = super::ElemIter::offset(lp);
             skip(lp, n)?;
             skip(lp, n)?;
             (n, values, 2 * i128::from(n) + 4)
@@ -271,8 +278,9 @@ impl<'a> StreamNode<'a> {
             },
             deleted: flags & FLAG_DELETED != 0,
             fields: StreamFields {
+                lp: self.lp.blob(),
                 same,
-                master: self.master_fields.clone(),
+                master: super::ElemIter::offset(&self.master_fields),
                 values,
                 left: n,
             },
