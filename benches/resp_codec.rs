@@ -23,7 +23,10 @@ const VALUE: &[u8; 16] = b"0123456789abcdef";
 fn inputs() -> Vec<(&'static str, Vec<u8>, usize)> {
     let mut small = BytesMut::new();
     for i in 0..10_000 {
-        encode_command(&mut small, [&b"SET"[..], format!("k:{i}").as_bytes(), VALUE]);
+        encode_command(
+            &mut small,
+            [&b"SET"[..], format!("k:{i}").as_bytes(), VALUE],
+        );
     }
     let mut bulks = BytesMut::new();
     let value: Vec<u8> = (0..1024u32).map(|i| b'a' + (i % 26) as u8).collect();
@@ -158,27 +161,41 @@ fn criterion_benches(c: &mut Criterion) {
     g.finish();
 }
 
-/// One case, `iters` times, outside criterion (for instruction counting).
-fn run_case(case: &str, iters: usize) {
+/// One case, `iters` times, outside criterion (for instruction counting). With `dry`, only
+/// the setup runs (the inputs and the per-iteration buffer copies of the "whole" cases),
+/// so the difference between a run and its dry run is the work being measured.
+fn run_case(case: &str, iters: usize, dry: bool) {
     let keys = keys();
     let mut buf = BytesMut::with_capacity(1 << 20);
     let inputs = inputs();
+    let (group, rest) = case.split_once('/').unwrap_or((case, ""));
+    let input = inputs.iter().find(|(n, _, _)| *n == group);
+    let mut copies: Vec<BytesMut> = match (input, rest.ends_with("/whole")) {
+        (Some((_, input, _)), true) => (0..iters).map(|_| BytesMut::from(&input[..])).collect(),
+        _ => Vec::new(),
+    };
+    if dry {
+        black_box(&copies);
+        return;
+    }
     for _ in 0..iters {
         match case {
             "encode_pipelined_commands/resp-codec" => encode_ours(&mut buf, &keys),
             "encode_pipelined_commands/redis-protocol" => encode_theirs(&mut buf, &keys),
             _ => {
-                let (group, rest) = case.split_once('/').unwrap_or((case, ""));
-                let Some((_, input, frames)) = inputs.iter().find(|(n, _, _)| *n == group) else {
-                    panic!("unknown case {case}");
+                let Some((_, input, frames)) = input else {
+                    panic!("unknown case {case}")
                 };
                 let n = match rest {
-                    "resp-codec/whole" => ours(&mut BytesMut::from(&input[..])),
+                    "resp-codec/whole" => ours(copies.last_mut().expect("a copy per iteration")),
                     "resp-codec/chunked_4k" => ours_chunked(input),
-                    "redis-protocol/whole" => theirs(&mut BytesMut::from(&input[..])),
+                    "redis-protocol/whole" => {
+                        theirs(copies.last_mut().expect("a copy per iteration"))
+                    }
                     "redis-protocol/chunked_4k" => theirs_chunked(input),
                     _ => panic!("unknown case {case}"),
                 };
+                copies.pop();
                 assert_eq!(n, *frames);
             }
         }
@@ -187,8 +204,11 @@ fn run_case(case: &str, iters: usize) {
 
 fn main() {
     if let Ok(case) = std::env::var("RESP_BENCH_CASE") {
-        let iters = std::env::var("RESP_BENCH_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
-        run_case(&case, iters);
+        let iters = std::env::var("RESP_BENCH_ITERS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1);
+        run_case(&case, iters, std::env::var_os("RESP_BENCH_DRY").is_some());
         return;
     }
     let mut c = Criterion::default().configure_from_args();

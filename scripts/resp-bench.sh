@@ -30,7 +30,7 @@ for l in sys.stdin:
   icount() { # case iters -> instructions per iteration (setup subtracted)
     local run base
     run=$(RESP_BENCH_CASE="$1" RESP_BENCH_ITERS="$2" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 | grep -oP 'Collected : \K[0-9]+')
-    base=$(RESP_BENCH_CASE="$1" RESP_BENCH_ITERS=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 | grep -oP 'Collected : \K[0-9]+')
+    base=$(RESP_BENCH_DRY=1 RESP_BENCH_CASE="$1" RESP_BENCH_ITERS="$2" valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 | grep -oP 'Collected : \K[0-9]+')
     echo $(( (run - base) / $2 ))
   }
   declare -A ic

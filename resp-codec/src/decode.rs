@@ -263,6 +263,11 @@ impl Decoder {
                     }
                 }
             }
+            if !self.stack.is_empty() && self.scanned == 0 {
+                if let Some(f) = self.fast_leaves(src)? {
+                    return Ok(Some(self.finish(f)));
+                }
+            }
             let Some(&tag) = src.first() else {
                 return Ok(None);
             };
@@ -332,6 +337,15 @@ impl Decoder {
         if self.scanned > 0 {
             return Ok(None);
         }
+        if let Some(a) = crate::fast::bulk_array(src, &self.limits) {
+            let all = src.split_to(a.len).freeze();
+            let items = a.spans[..a.n]
+                .iter()
+                .map(|&(s, l)| Frame::Bulk(all.slice(s..s + l)))
+                .collect();
+            self.consume(a.len);
+            return Ok(Some(self.finish(Frame::Array(items))));
+        }
         let resp3 = self.protocol == Protocol::Resp3;
         let Some(len) = crate::fast::measure(src, &self.limits, resp3, &mut self.heads) else {
             return Ok(None);
@@ -354,6 +368,46 @@ impl Decoder {
                 offset,
             }),
         }
+    }
+
+    /// Inside an aggregate: takes the complete leaf elements already buffered in one go
+    /// (one split, no per-element state machine). Returns the top-level frame if they
+    /// complete it.
+    fn fast_leaves(&mut self, src: &mut BytesMut) -> Result<Option<Frame>, DecodeError> {
+        let max = match self.stack.last() {
+            Some(Agg::List { remaining, .. }) => *remaining,
+            Some(Agg::Pairs { remaining, key, .. }) => {
+                remaining.saturating_mul(2) - usize::from(key.is_some())
+            }
+            Some(Agg::AttrData { .. }) => 1,
+            None => return Ok(None),
+        };
+        let resp3 = self.protocol == Protocol::Resp3;
+        let len = crate::fast::leaves(src, max, &self.limits, resp3, &mut self.heads);
+        if len == 0 {
+            return Ok(None);
+        }
+        let offset = self.position;
+        let all = src.split_to(len).freeze();
+        self.consume(len);
+        let heads = std::mem::take(&mut self.heads);
+        let mut done = None;
+        for h in &heads {
+            let Some(frame) = crate::fast::build_leaf(&all, *h) else {
+                // `leaves` and `build_leaf` share one header parser and cannot disagree.
+                return Err(DecodeError::InvalidType {
+                    byte: all[0],
+                    offset,
+                });
+            };
+            if let Some(f) = self.complete(frame) {
+                done = Some(f);
+            }
+        }
+        if heads.capacity() <= 1 << 16 {
+            self.heads = heads;
+        }
+        Ok(done)
     }
 
     fn skip(&mut self, n: usize) {

@@ -166,6 +166,48 @@ fn head(b: &[u8], pos: usize, limits: &Limits, resp3: bool) -> Option<(Head, usi
     }
 }
 
+/// Most elements a [`BulkArray`] holds.
+pub(crate) const SMALL: usize = 16;
+
+/// A complete array of at most [`SMALL`] bulk strings — a command, the most common frame —
+/// measured without any allocation.
+pub(crate) struct BulkArray {
+    /// Its length on the wire.
+    pub(crate) len: usize,
+    /// Element count.
+    pub(crate) n: usize,
+    /// Payload start and length of each element.
+    pub(crate) spans: [(usize, usize); SMALL],
+}
+
+/// The [`BulkArray`] at the front of `b`, if that is what is there, whole and valid.
+#[inline]
+pub(crate) fn bulk_array(b: &[u8], limits: &Limits) -> Option<BulkArray> {
+    if b.first() != Some(&b'*') {
+        return None;
+    }
+    let (n, mut pos) = number(b, 1)?;
+    let n = usize::try_from(n).ok()?;
+    if n == 0 || n > SMALL || limits.max_depth == 0 || n as u64 > limits.max_aggregate_len {
+        return None;
+    }
+    let mut spans = [(0usize, 0usize); SMALL];
+    for slot in spans.iter_mut().take(n) {
+        if b.get(pos) != Some(&b'$') {
+            return None;
+        }
+        let (len, next) = number(b, pos + 1)?;
+        let len = usize::try_from(len).ok()?;
+        let end = next.checked_add(len)?;
+        if len as u64 > limits.max_bulk_len || !crlf(b, end) {
+            return None;
+        }
+        *slot = (next, len);
+        pos = end + 2;
+    }
+    Some(BulkArray { len: pos, n, spans })
+}
+
 /// The length of the complete, valid frame at the front of `b`, if there is one the fast
 /// path can take.
 /// Its element headers are left in `heads` for [`build`].
@@ -212,9 +254,9 @@ pub(crate) fn measure(
     }
 }
 
-/// Builds the frame [`measure`] accepted from its headers and its bytes `all`.
-pub(crate) fn build(all: &Bytes, heads: &mut std::slice::Iter<'_, Head>) -> Option<Frame> {
-    let h = *heads.next()?;
+/// Builds a non-aggregate element from its header and the bytes `all` it points into.
+#[inline(always)]
+pub(crate) fn build_leaf(all: &Bytes, h: Head) -> Option<Frame> {
     let slice = |s: usize, e: usize| all.get(s..e).map(|_| all.slice(s..e));
     Some(match h {
         Head::Line(b'+', s, e) => Frame::Simple(slice(s, e)?),
@@ -236,6 +278,37 @@ pub(crate) fn build(all: &Bytes, heads: &mut std::slice::Iter<'_, Head>) -> Opti
                 text: slice(s + 4, s + len)?,
             }
         }
+        Head::Agg(..) => return None,
+    })
+}
+
+/// Reads consecutive complete leaf elements (no aggregates) at the front of `b`, at most
+/// `max` of them, leaving their headers in `heads`; returns the bytes they span.
+pub(crate) fn leaves(
+    b: &[u8],
+    max: usize,
+    limits: &Limits,
+    resp3: bool,
+    heads: &mut Vec<Head>,
+) -> usize {
+    heads.clear();
+    let mut pos = 0;
+    while heads.len() < max {
+        match head(b, pos, limits, resp3) {
+            Some((Head::Agg(..), _)) | None => break,
+            Some((h, next)) => {
+                heads.push(h);
+                pos = next;
+            }
+        }
+    }
+    pos
+}
+
+/// Builds the frame [`measure`] accepted from its headers and its bytes `all`.
+pub(crate) fn build(all: &Bytes, heads: &mut std::slice::Iter<'_, Head>) -> Option<Frame> {
+    let h = *heads.next()?;
+    Some(match h {
         Head::Agg(Agg::Map, n) | Head::Agg(Agg::Attribute, n) => {
             let mut pairs = Vec::with_capacity(n);
             for _ in 0..n {
@@ -264,5 +337,6 @@ pub(crate) fn build(all: &Bytes, heads: &mut std::slice::Iter<'_, Head>) -> Opti
                 _ => Frame::Array(items),
             }
         }
+        leaf => build_leaf(all, leaf)?,
     })
 }
