@@ -40,6 +40,7 @@
 //! assert_eq!(String::from_utf8(out).unwrap(), r#""café\n"{"b64":"/w=="}-0.0"#);
 //! ```
 
+pub mod cli;
 pub mod json;
 mod render;
 mod spill;

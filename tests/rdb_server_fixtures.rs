@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use fixtures_support::{all_rdb_files, events, fixtures, render, render_with, Chunks};
 use rdb_parser::Parser;
-use redis_migrate::rdb_json::{JsonLines, Stats};
+use redis_migrate::rdb_json::{cli, JsonLines, Stats};
 use serde_json::Value;
 
 /// The rendered lines of a file, split by record kind.
@@ -455,4 +455,63 @@ fn stats_count_what_the_server_has() {
         assert_eq!(enc_total as usize, want.keys.len(), "{name}");
         assert_eq!(v["largest"].as_array().unwrap().len(), 10, "{name}");
     }
+}
+
+/// The `rdb-dump` command line (`rdb_json::cli::main`, which `examples/rdb-dump.rs` runs):
+/// output, `--stats`, stdin, and errors with byte offsets and exit codes.
+#[test]
+fn rdb_dump_cli_contract() {
+    let run = |args: &[&str], stdin: &[u8]| {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = cli::main(&args, stdin, &mut out, &mut err);
+        (code, out, String::from_utf8(err).unwrap())
+    };
+    let (_, rdb, _) = fixtures().into_iter().find(|f| f.0 == "redis-7.0").unwrap();
+    let path = rdb.to_str().unwrap();
+    let bytes = std::fs::read(&rdb).unwrap();
+
+    let (code, out, err) = run(&[path], b"");
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(
+        out,
+        render(&bytes, Chunks::Whole),
+        "file output = the renderer's"
+    );
+    assert_eq!(run(&["-"], &bytes).1, out, "stdin gives the same output");
+
+    let (code, stats, _) = run(&["--stats", path], b"");
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_slice(&stats).unwrap();
+    assert_eq!(v["rdb_version"], 10);
+
+    let dir = tempfile::tempdir().unwrap();
+    let cut = dir.path().join("truncated.rdb");
+    std::fs::write(&cut, &bytes[..30_000]).unwrap();
+    let (code, _, err) = run(&[cut.to_str().unwrap()], b"");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("unexpected end of input at byte offset"),
+        "{err}"
+    );
+
+    let mut bad = bytes.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 0xff;
+    let badcrc = dir.path().join("badcrc.rdb");
+    std::fs::write(&badcrc, &bad).unwrap();
+    let (code, _, err) = run(&[badcrc.to_str().unwrap()], b"");
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("checksum mismatch") && err.contains("byte offset"),
+        "{err}"
+    );
+    assert_eq!(run(&["--no-checksum", badcrc.to_str().unwrap()], b"").0, 0);
+
+    assert_eq!(run(&[], b"").0, 2);
+    assert_eq!(run(&["--frobnicate", path], b"").0, 2);
+    assert_eq!(run(&[path, path], b"").0, 2);
+    let (code, _, err) = run(&["/nonexistent/dump.rdb"], b"");
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent/dump.rdb"), "{err}");
 }
