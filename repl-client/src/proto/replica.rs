@@ -70,10 +70,13 @@ enum Rdb {
 /// r.connected(now, 50000);
 /// assert_eq!(&r.poll_transmit().unwrap()[..], b"*1\r\n$4\r\nPING\r\n");
 /// r.handle_input(now, b"+PONG\r\n");
-/// let sent = r.poll_transmit().unwrap(); // REPLCONF listening-port, capa, PSYNC ? -1
-/// assert!(sent.ends_with(b"$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n"));
+/// let sent = r.poll_transmit().unwrap(); // REPLCONF listening-port, REPLCONF capa
+/// assert!(sent.starts_with(b"*3\r\n$8\r\nREPLCONF\r\n$14\r\nlistening-port\r\n"));
+/// r.handle_input(now, b"+OK\r\n+OK\r\n"); // PSYNC only once both are answered
+/// let sent = r.poll_transmit().unwrap();
+/// assert_eq!(&sent[..], b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n");
 /// let id = "0123456789abcdef0123456789abcdef01234567";
-/// r.handle_input(now, format!("+OK\r\n+OK\r\n+FULLRESYNC {id} 100\r\n\n\n$3\r\nabc").as_bytes());
+/// r.handle_input(now, format!("+FULLRESYNC {id} 100\r\n\n\n$3\r\nabc").as_bytes());
 /// assert_eq!(r.poll_event(), Some(Event::FullResync { replid: id.into(), offset: 100 }));
 /// assert_eq!(r.poll_event(), Some(Event::RdbChunk("abc".into())));
 /// assert_eq!(r.poll_event(), Some(Event::RdbDone { bytes: 3 }));
