@@ -72,13 +72,13 @@ pub struct CaughtUp {
 }
 
 impl Default for CaughtUp {
-    /// 3 s below 1 s and 64 KiB.
+    /// 3 s below 1 s and 8 KiB.
     fn default() -> Self {
         CaughtUp {
             since: None,
             hold: Duration::from_secs(3),
             max_ms: 1000,
-            max_bytes: 64 << 10,
+            max_bytes: 8 << 10,
         }
     }
 }

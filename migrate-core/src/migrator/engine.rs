@@ -23,6 +23,8 @@ const MAX_REJECTED: usize = 1000;
 /// Largest value delivered raw (buffered whole) for a `RESTORE`: bigger ones stream as
 /// commands, which keeps memory bounded whatever `restore-size-limit` says.
 pub(super) const RAW_MEMORY_CAP: u64 = 64 << 20;
+/// When no event arrives for this long, what is in flight is completed.
+const IDLE_FLUSH: Duration = Duration::from_millis(2);
 
 /// How a session ended.
 enum End {
@@ -60,6 +62,8 @@ pub(super) struct Engine {
     last_saved: Instant,
     ops_mark: (Instant, u64),
     rejected: Vec<Rejected>,
+    /// Writes may be in flight since the last flush.
+    dirty: bool,
 }
 
 pub(super) async fn run(
@@ -165,6 +169,7 @@ impl Engine {
             last_saved: Instant::now(),
             ops_mark: (Instant::now(), 0),
             rejected: Vec::new(),
+            dirty: false,
         })
     }
 
@@ -284,12 +289,22 @@ impl Engine {
                     }
                 }
                 _ = tick.tick() => self.on_tick(handle).await?,
+                _ = tokio::time::sleep(IDLE_FLUSH), if self.dirty => {
+                    // The stream is idle: complete what is in flight so the applied
+                    // offset (acks, checkpoints, lag) catches up.
+                    self.sink.flush().await?;
+                    self.dirty = false;
+                    if let Some(a) = self.sink.applied_offset() {
+                        handle.ack(a);
+                    }
+                }
                 ev = events.next() => match ev {
                     None => {
                         return Err(MigrateError::Task("the replication stream ended".into()));
                     }
                     Some(Err(e)) => return Err(e.into()),
                     Some(Ok(ev)) => {
+                        self.dirty = true;
                         if let Some(end) = self.on_event(ev, handle).await? {
                             return Ok(end);
                         }
