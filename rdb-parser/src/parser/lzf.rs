@@ -6,21 +6,39 @@
 //! cross-checked against the `lzf` crate's compressor in the tests.
 
 /// Appends the decompression of `src` to `out`; it must produce exactly `ulen` bytes.
+///
+/// The output is pre-sized, and short literal runs and back-references are copied in
+/// fixed 8/32-byte chunks where the output has room (the over-copied tail is overwritten
+/// by the next operation), so there is no per-operation `memcpy` call.
 pub(crate) fn decompress_into(src: &[u8], ulen: usize, out: &mut Vec<u8>) -> Result<(), ()> {
     let base = out.len();
-    let end = base.checked_add(ulen).ok_or(())?;
-    out.reserve(ulen);
+    base.checked_add(ulen).ok_or(())?;
+    out.resize(base + ulen, 0);
+    let r = decompress_slice(src, &mut out[base..]);
+    if r.is_err() {
+        out.truncate(base);
+    }
+    r
+}
+
+fn decompress_slice(src: &[u8], o: &mut [u8]) -> Result<(), ()> {
+    let olen = o.len();
     let mut i = 0usize;
+    let mut op = 0usize;
     while i < src.len() {
         let ctrl = usize::from(src[i]);
         i += 1;
         if ctrl < 32 {
             let n = ctrl + 1;
-            let lit = src.get(i..i + n).ok_or(())?;
-            if out.len() + n > end {
+            if op + n > olen || i + n > src.len() {
                 return Err(());
             }
-            out.extend_from_slice(lit);
+            if op + 32 <= olen && i + 32 <= src.len() {
+                o[op..op + 32].copy_from_slice(&src[i..i + 32]);
+            } else {
+                o[op..op + n].copy_from_slice(&src[i..i + n]);
+            }
+            op += n;
             i += n;
         } else {
             let mut len = ctrl >> 5;
@@ -32,23 +50,27 @@ pub(crate) fn decompress_into(src: &[u8], ulen: usize, out: &mut Vec<u8>) -> Res
             let lo = usize::from(*src.get(i).ok_or(())?);
             i += 1;
             let back = ((ctrl & 0x1F) << 8) + lo + 1;
-            let pos = out.len();
-            if back > pos - base || pos + len > end {
+            if back > op || op + len > olen {
                 return Err(());
             }
-            let from = pos - back;
-            if back >= len {
-                out.extend_from_within(from..from + len);
+            let from = op - back;
+            if back >= 8 && op + len + 8 <= olen {
+                // Source chunks are complete before they are read (distance >= 8).
+                let mut k = 0;
+                while k < len {
+                    o.copy_within(from + k..from + k + 8, op + k);
+                    k += 8;
+                }
             } else {
-                // Overlapping copy: byte by byte semantics.
+                // Overlapping (run-length style) copy: byte by byte.
                 for k in 0..len {
-                    let b = out[from + k];
-                    out.push(b);
+                    o[op + k] = o[from + k];
                 }
             }
+            op += len;
         }
     }
-    if out.len() == end {
+    if op == olen {
         Ok(())
     } else {
         Err(())
