@@ -174,3 +174,73 @@ fn restore_of_a_newer_payload_becomes_commands() {
     let bad: [&[u8]; 4] = [b"RESTORE", b"k", b"-1", p];
     assert!(adapt(&bad, &TargetCaps::for_version(3, 2), 0).is_err());
 }
+
+fn arb_argv() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+    use proptest::prelude::*;
+    let names: Vec<&'static str> = crate::command::TABLE.iter().map(|r| r.name).collect();
+    let arg = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..6),
+        proptest::sample::select(vec![
+            "EX",
+            "PX",
+            "EXAT",
+            "PXAT",
+            "KEEPTTL",
+            "GET",
+            "NX",
+            "GT",
+            "LEFT",
+            "RIGHT",
+            "ABSTTL",
+            "IDLETIME",
+            "FREQ",
+            "REPLACE",
+            "ENTRIESREAD",
+            "MINID",
+            "LIMIT",
+            "NOMKSTREAM",
+            "CREATECONSUMER",
+            "0",
+            "1",
+            "-1",
+            "3",
+            "99999999999999999999",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+    ];
+    (
+        proptest::sample::select(names),
+        proptest::collection::vec(arg, 0..8),
+    )
+        .prop_map(|(n, rest)| {
+            let mut v = vec![n.to_ascii_lowercase().into_bytes()];
+            v.extend(rest);
+            v
+        })
+}
+
+proptest::proptest! {
+    /// Whatever the arguments, adapt never panics, and a rewrite never yields an empty argv.
+    #[test]
+    fn adapt_never_panics(argv in arb_argv(), v in proptest::sample::select(vec![(3, 2), (5, 0), (6, 0), (6, 2), (7, 0)])) {
+        if let Ok(Compat::Replace(cmds)) = adapt(&argv, &TargetCaps::for_version(v.0, v.1), 1_000) {
+            for c in cmds {
+                proptest::prop_assert!(!c.is_empty());
+            }
+        }
+    }
+
+    /// The stream filter never panics either.
+    #[test]
+    fn filter_never_panics(cmds in proptest::collection::vec(arb_argv(), 0..20)) {
+        use crate::filter::{Filter, KeyFilter, StreamFilter};
+        let mut f = StreamFilter::new(Filter {
+            dbs: crate::command::DbMapping::new(Some([0, 1]), [(1, 2)]).unwrap(),
+            keys: KeyFilter::new(vec![vec![1]], vec![], &[], &[]).unwrap(),
+            ..Filter::default()
+        });
+        for c in cmds {
+            let _ = f.decide(&c);
+        }
+    }
+}
