@@ -13,6 +13,10 @@ mod raw;
 pub(crate) use line::parse_double;
 pub use raw::{PayloadHeader, PayloadLen};
 
+/// The fast path's header scratch is kept between frames up to this many entries (96 KiB);
+/// a bigger one (from a big frame) is freed, so an idle decoder stays small.
+const MAX_KEPT_HEADS: usize = 4096;
+
 /// Which RESP version the peer speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Protocol {
@@ -355,7 +359,7 @@ impl Decoder {
         let mut heads = self.heads.iter();
         let frame = crate::fast::build(&all, &mut heads);
         let all_used = heads.next().is_none();
-        if self.heads.capacity() > 1 << 16 {
+        if self.heads.capacity() > MAX_KEPT_HEADS {
             self.heads = Vec::new(); // do not keep a big frame's scratch around
         }
         self.consume(len);
@@ -404,7 +408,7 @@ impl Decoder {
                 done = Some(f);
             }
         }
-        if heads.capacity() <= 1 << 16 {
+        if heads.capacity() <= MAX_KEPT_HEADS {
             self.heads = heads;
         }
         Ok(done)
