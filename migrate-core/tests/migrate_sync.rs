@@ -99,3 +99,72 @@ fn full_mode_big_keys_stream_as_commands() {
     });
     assert_eq!(t.cmd(&["LLEN", "big:list"]).unwrap().as_int(), Some(20_000));
 }
+
+#[test]
+fn sync_3_2_to_7_0() {
+    sync_pair(Version::V3_2, Version::V7_0);
+}
+
+#[test]
+fn sync_5_0_to_7_0() {
+    sync_pair(Version::V5_0, Version::V7_0);
+}
+
+#[test]
+fn sync_6_2_to_7_0() {
+    sync_pair(Version::V6_2, Version::V7_0);
+}
+
+#[test]
+fn sync_7_0_to_6_2_downgrade() {
+    sync_pair(Version::V7_0, Version::V6_2);
+}
+
+#[test]
+fn sync_7_0_to_5_0_downgrade() {
+    sync_pair(Version::V7_0, Version::V5_0);
+}
+
+/// 5.0 -> 3.2: streams cannot exist on 3.2. Default policy: the run stops naming the
+/// stream key; with `on-error = skip` every other key migrates and the streams are counted.
+#[test]
+fn sync_5_0_to_3_2_streams_follow_the_policy() {
+    let src = RedisServer::start(Version::V5_0);
+    let tgt = RedisServer::start(Version::V3_2);
+    dataset::fill(&mut src.connect(), Version::V5_0);
+    let rt = rt();
+    rt.block_on(async {
+        let err = builder(&src, &tgt)
+            .mode(Mode::Full)
+            .build()
+            .unwrap()
+            .run()
+            .wait()
+            .await
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("stream") && msg.contains("cannot hold"),
+            "{msg}"
+        );
+        tgt.connect().cmd(&["FLUSHALL"]).unwrap();
+
+        let writer = Writer::start(&src, Version::V5_0, false);
+        let h = builder(&src, &tgt)
+            .on_error(migrate_core::config::OnError::Skip)
+            .build()
+            .unwrap()
+            .run();
+        h.wait_for(|s| s.phase == Phase::Incremental).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        writer.stop();
+        wait_applied(&h, &src).await;
+        let s = h.status();
+        assert!(s.keys_unsupported >= 1, "{s:?}");
+        assert!(s.warnings.iter().any(|w| w.contains("stream")), "{s:?}");
+        let r =
+            verify(verifier(&src, &tgt).key_filter(|k| k != HB && !k.starts_with(b"stream"))).await;
+        assert!(r.is_equal(), "{r}");
+        h.stop().await.unwrap();
+    });
+}
