@@ -15,9 +15,20 @@ const MAX_OFF: usize = 1 << 13;
 const MIN_MATCH: usize = 3;
 const MAX_MATCH: usize = 264;
 
-#[inline]
-fn hash(b: &[u8], i: usize, bits: u32) -> usize {
-    let v = u32::from(b[i]) << 16 | u32::from(b[i + 1]) << 8 | u32::from(b[i + 2]);
+#[inline(always)]
+fn read3(b: &[u8], i: usize) -> u32 {
+    u32::from(b[i]) << 16 | u32::from(b[i + 1]) << 8 | u32::from(b[i + 2])
+}
+
+#[inline(always)]
+fn read8(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(a)
+}
+
+#[inline(always)]
+fn slot(v: u32, bits: u32) -> usize {
     (v.wrapping_mul(0x9E37_79B1) >> (32 - bits)) as usize
 }
 
@@ -43,16 +54,27 @@ pub(crate) fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(max_out.min(n + n / MAX_LIT + 1));
     let mut lit_start = 0usize;
     let mut i = 0usize;
+    let mask = (1usize << bits) - 1;
     while i + MIN_MATCH <= n {
-        let h = hash(input, i, bits);
+        let v = read3(input, i);
+        let h = slot(v, bits) & mask;
         let cand = table[h] as usize;
         table[h] = (i + 1) as u32;
         if cand != 0 {
             let r = cand - 1;
             let off = i - r - 1;
-            if off < MAX_OFF && input[r..r + MIN_MATCH] == input[i..i + MIN_MATCH] {
+            if off < MAX_OFF && read3(input, r) == v {
                 let max_len = (n - i).min(MAX_MATCH);
                 let mut len = MIN_MATCH;
+                // 8 bytes at a time, then byte by byte (r < i, so r + len stays in bounds)
+                while len + 8 <= max_len {
+                    let x = read8(input, r + len) ^ read8(input, i + len);
+                    if x != 0 {
+                        len += (x.trailing_zeros() / 8) as usize;
+                        break;
+                    }
+                    len += 8;
+                }
                 while len < max_len && input[r + len] == input[i + len] {
                     len += 1;
                 }
@@ -73,7 +95,7 @@ pub(crate) fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
                 let end = i + len;
                 for j in end.saturating_sub(2).max(i + 1)..end.min(n.saturating_sub(MIN_MATCH - 1))
                 {
-                    table[hash(input, j, bits)] = (j + 1) as u32;
+                    table[slot(read3(input, j), bits) & mask] = (j + 1) as u32;
                 }
                 i = end;
                 lit_start = i;
