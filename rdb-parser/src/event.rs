@@ -295,8 +295,9 @@ pub enum Step<'a> {
 /// What [`crate::Parser::feed`] returns: bytes consumed, the event's offset, and the step.
 #[derive(Debug)]
 pub struct Fed<'a> {
-    /// How many bytes at the front of the input were consumed. Keep the rest and feed them
-    /// again (unchanged) with more bytes appended.
+    /// How many bytes at the front of the input were consumed (possibly 0, even with an
+    /// event: consumption is batched). Keep the rest and feed them again (unchanged) with
+    /// more bytes appended.
     pub consumed: usize,
     /// Absolute offset (from the start of the file) where the event's bytes start; for
     /// [`Event::KeyStart`] the first byte of the key's record (its expire/idle/freq opcodes).

@@ -69,12 +69,20 @@
 //!
 //! # Memory
 //!
-//! The parser holds at most one batch of items and one decompressed blob. The caller holds
-//! the unconsumed input, which is bounded by the largest atomic unit (a key, one collection
-//! element, one encoded blob such as a listpack node, or a compressed string) plus one batch
-//! (`batch_bytes`, default 1 MiB) or string chunk (default 64 KiB); for [`View::Raw`], up to
-//! `max_len`. Raw (uncompressed) strings of any size stream in chunks; an LZF-compressed
-//! string value is decompressed whole (Redis caps strings at 512 MB).
+//! The parser holds at most one batch of items, one decompressed blob and, for a large
+//! LZF-compressed string, an 8 KiB history window plus one chunk. The caller holds the
+//! unconsumed input, which is bounded by the largest atomic unit (a key, one collection
+//! element, one encoded blob such as a listpack node) plus one batch (`batch_bytes`,
+//! default 1 MiB) or string chunk (default 64 KiB), plus up to 32 KiB the parser leaves
+//! unconsumed on purpose (see below); for [`View::Raw`], up to `max_len`. Strings of any
+//! size, raw or LZF-compressed, stream in chunks.
+//!
+//! # Consumption
+//!
+//! [`Fed::consumed`] may be 0 for an event: the parser consumes scanned bytes in spans of
+//! at least 32 KiB (or when it needs more input), so that checksumming and the caller's
+//! buffer shifting happen over large spans rather than per event. Events borrow from the
+//! unconsumed bytes, which the caller re-feeds unchanged; nothing is parsed twice.
 //!
 //! # Checksum crate
 //!

@@ -236,6 +236,14 @@ fn decoded_values_are_exact() {
         v6.keys[&(0, b"12345".to_vec())].expire_ms,
         Some(1_700_000_000_123)
     );
+    let Val::Str(s) = &v6.keys[&(0, b"lzfbig".to_vec())].val else {
+        panic!()
+    };
+    let mut expected = Vec::new();
+    for i in 0..30_000u32 {
+        expected.extend_from_slice(format!("line {} of a long compressible text\n", i % 977).as_bytes());
+    }
+    assert_eq!(s, &expected);
     let Val::Str(s) = &v6.keys[&(0, b"big".to_vec())].val else {
         panic!()
     };

@@ -77,6 +77,57 @@ fn decompress_slice(src: &[u8], o: &mut [u8]) -> Result<(), ()> {
     }
 }
 
+/// Largest LZF back-reference distance: the history a streaming decoder must keep.
+pub(crate) const WINDOW: usize = 8192;
+
+/// One LZF operation of a streamed string, decoded from `rd` and appended to `win` (which
+/// holds at least the last [`WINDOW`] output bytes). `cleft` bounds the compressed bytes the
+/// operation may use and `room` the output it may produce. Returns the compressed bytes
+/// used. Atomic: on any error nothing was appended.
+pub(crate) fn stream_op(
+    rd: &mut super::rd::Rd<'_>,
+    cleft: u64,
+    room: u64,
+    win: &mut Vec<u8>,
+) -> Result<usize, super::rd::Stop> {
+    use super::rd::Stop;
+    use crate::error::ErrorKind;
+    let at = rd.p;
+    let bad = Err(Stop::Bad(ErrorKind::Lzf, at));
+    let ctrl = usize::from(rd.u8()?);
+    if ctrl < 32 {
+        let n = ctrl + 1;
+        if n as u64 > cleft.saturating_sub(1) || n as u64 > room {
+            return bad;
+        }
+        let s = rd.take(n)?;
+        win.extend_from_slice(&rd.b[s..s + n]);
+        return Ok(1 + n);
+    }
+    let mut len = ctrl >> 5;
+    let mut used = 2;
+    if len == 7 {
+        len += usize::from(rd.u8()?);
+        used += 1;
+    }
+    len += 2;
+    let lo = usize::from(rd.u8()?);
+    let back = ((ctrl & 0x1F) << 8) + lo + 1;
+    if used as u64 > cleft || len as u64 > room || back > win.len() {
+        return bad;
+    }
+    let from = win.len() - back;
+    if back >= len {
+        win.extend_from_within(from..from + len);
+    } else {
+        for k in 0..len {
+            let b = win[from + k];
+            win.push(b);
+        }
+    }
+    Ok(used)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -167,6 +167,8 @@ pub(crate) enum Pending {
     Function(Item),
     KeyStart(Item),
     StringChunk(Item, u64, u64),
+    /// A chunk of a streamed LZF string: `win[start..start+len]`, pos, total.
+    WinChunk(usize, usize, u64, u64),
     Batch(BatchKind, usize),
     StreamMeta(StreamMeta),
     StreamGroup(Item, crate::StreamId, Option<u64>, u64),
@@ -227,6 +229,10 @@ pub struct Parser {
     pub(crate) out_consumed: usize,
     /// Offset of the last event.
     pub(crate) out_offset: u64,
+    /// Output window of a streamed LZF string (history + the chunk being built).
+    pub(crate) win: Vec<u8>,
+    /// Start of the not-yet-delivered part of `win`.
+    pub(crate) win_start: usize,
 }
 
 impl Default for Parser {
@@ -281,6 +287,8 @@ impl Parser {
             vstart: 0,
             out_consumed: 0,
             out_offset: 0,
+            win: Vec::new(),
+            win_start: 0,
         }
     }
 
@@ -526,6 +534,11 @@ impl Parser {
             }),
             Pending::StringChunk(d, pos, total) => Event::StringChunk {
                 data: bytes(d),
+                pos,
+                total,
+            },
+            Pending::WinChunk(s, l, pos, total) => Event::StringChunk {
+                data: self.win.get(s..s + l).unwrap_or_default(),
                 pos,
                 total,
             },

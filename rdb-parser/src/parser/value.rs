@@ -16,6 +16,9 @@ pub(crate) enum V {
     Start,
     /// Inside a raw string value.
     Str { left: u64, pos: u64, total: u64 },
+    /// Inside a large LZF-compressed string value, decompressed as a stream: `cleft`
+    /// compressed bytes left, `pos` bytes produced, `total` to produce.
+    Lzf { cleft: u64, pos: u64, total: u64 },
     /// Per-element records left (types 1-5, 22, 24).
     Seq { left: u64, min_expire: i64 },
     /// Quicklist nodes left (types 14, 18).
@@ -301,6 +304,7 @@ impl Parser {
                     Ok(U::Nothing)
                 }
             }
+            V::Lzf { cleft, pos, total } => self.lzf_unit(rd, cleft, pos, total),
             V::Seq { left: 0, .. } | V::Nodes { left: 0 } => {
                 self.v = V::Done;
                 Ok(U::End)
@@ -362,6 +366,30 @@ impl Parser {
                             left: l as u64,
                             pos: 0,
                             total: l as u64,
+                        };
+                        Ok(U::Nothing)
+                    }
+                    Str::Lzf(_, cl, ul) if collect && ul > self.o.string_chunk => {
+                        // Large compressed value: stream it through a bounded window.
+                        self.win.clear();
+                        self.win_start = 0;
+                        self.v = V::Lzf {
+                            cleft: cl as u64,
+                            pos: 0,
+                            total: ul as u64,
+                        };
+                        Ok(U::Nothing)
+                    }
+                    Str::Lzf(_, cl, _) if self.mode == Mode::Skip => {
+                        // Skip the compressed bytes as they arrive.
+                        self.v = if cl == 0 {
+                            V::Done
+                        } else {
+                            V::Str {
+                                left: cl as u64,
+                                pos: 0,
+                                total: cl as u64,
+                            }
                         };
                         Ok(U::Nothing)
                     }
@@ -440,6 +468,51 @@ impl Parser {
                 rd.p,
             )),
         }
+    }
+
+    /// One LZF operation of a streamed string; emits a chunk once `string_chunk` bytes
+    /// were produced (or at the end). Keeps only the last [`super::lzf::WINDOW`] bytes of
+    /// history between chunks.
+    fn lzf_unit(&mut self, rd: &mut Rd<'_>, cleft: u64, pos: u64, total: u64) -> P<U> {
+        if self.win_start == self.win.len() && self.win.len() > super::lzf::WINDOW {
+            // The previous chunk was delivered: drop history beyond the window.
+            let cut = self.win.len() - super::lzf::WINDOW;
+            self.win.drain(..cut);
+            self.win_start = self.win.len();
+        }
+        let at = rd.p;
+        if cleft == 0 {
+            return Err(Stop::Bad(ErrorKind::Lzf, at));
+        }
+        let produced_before = self.win.len();
+        let used = super::lzf::stream_op(rd, cleft, total - pos, &mut self.win)?;
+        let made = (self.win.len() - produced_before) as u64;
+        let (cleft, npos) = (cleft - used as u64, pos + made);
+        let pending = self.win.len() - self.win_start;
+        if cleft == 0 && npos != total {
+            return Err(Stop::Bad(ErrorKind::Lzf, at));
+        }
+        if pending >= self.o.string_chunk || cleft == 0 {
+            let chunk_pos = npos - pending as u64;
+            self.pend = Pending::WinChunk(self.win_start, pending, chunk_pos, total);
+            self.win_start = self.win.len();
+            self.v = if cleft == 0 {
+                V::Done
+            } else {
+                V::Lzf {
+                    cleft,
+                    pos: npos,
+                    total,
+                }
+            };
+            return Ok(U::Ev);
+        }
+        self.v = V::Lzf {
+            cleft,
+            pos: npos,
+            total,
+        };
+        Ok(U::Nothing)
     }
 
     /// One record of a per-element encoding.
@@ -552,7 +625,7 @@ impl Parser {
             V::Start => is_blob_type(self.vt),
             V::Stream(ss) => ss.is_items(),
             V::Module(ms) => ms == Ms::Ops,
-            V::Str { .. } | V::Done => false,
+            V::Str { .. } | V::Lzf { .. } | V::Done => false,
         }
     }
 

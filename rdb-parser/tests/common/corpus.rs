@@ -139,6 +139,11 @@ fn v6() -> Vec<u8> {
     w.key(0, b"int", &body(|o| put_string(o, b"-2147483648", O)));
     w.key(0, b"int8", &body(|o| put_string(o, b"-5", O)));
     w.key(0, b"int16", &body(|o| put_string(o, b"30000", O)));
+    let mut lzf_big = Vec::new();
+    for i in 0..30_000u32 {
+        lzf_big.extend_from_slice(format!("line {} of a long compressible text\n", i % 977).as_bytes());
+    }
+    w.key(0, b"lzfbig", &body(|o| put_string(o, &lzf_big, lzf_all())));
     let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     w.key(0, b"big", &body(|o| put_string(o, &big, StrOpts::RAW)));
     w.key(
