@@ -260,10 +260,7 @@ impl Engine {
             self.incremental = true;
             self.status.applied_offset = Some(c.offset);
         }
-        let (handle, mut events) = ReplicaClient::builder(src)
-            .config(cfg)
-            .event_capacity(64)
-            .start();
+        let (handle, mut events) = ReplicaClient::builder(src).config(cfg).start();
         let r = self.pump(&handle, &mut events).await;
         handle.shutdown();
         r
