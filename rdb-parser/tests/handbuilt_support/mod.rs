@@ -3,6 +3,9 @@
 //! a file with `rdb_parser::write` while recording what each key must decode to.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod fixtures;
+pub mod servers;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rdb_parser::write::{AuxWhen, ModuleOp, RdbWriter};
