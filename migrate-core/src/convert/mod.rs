@@ -18,6 +18,13 @@
 //! then `PEXPIREAT key ms` when the key has an expiry. What the target cannot hold is
 //! counted in the [`ConvertReport`], never hidden.
 //!
+//! Inputs: pieces pushed by hand into a [`ValueWriter`], `rdb-parser` events through
+//! [`EventConverter`], or a whole `DUMP` payload through [`payload_to_commands`] (a
+//! `RESTORE` whose payload the target cannot load). Server-global records:
+//! [`function_load_command`] (FUNCTION2 libraries, 7.0+) and [`script_load_command`]
+//! (cached Lua scripts from `lua` AUX fields). Which target versions take what is
+//! [`TargetCaps`].
+//!
 //! ```
 //! use migrate_core::command::ValueType;
 //! use migrate_core::convert::{ConvertOptions, TargetCaps, ValueWriter};
