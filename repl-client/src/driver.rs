@@ -1,6 +1,7 @@
 //! The tokio driver: owns the socket, runs a [`Replica`], hands events to the consumer
 //! through a bounded channel and takes its acknowledgements through a cheap handle.
 
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,10 +15,14 @@ use crate::error::Error;
 use crate::proto::{Event, LinkAction, Replica, ReplicaConfig};
 use crate::transport::{connect, ConnectOptions, Stream};
 
-/// Default capacity of the event channel, in events.
-pub const DEFAULT_EVENT_CAPACITY: usize = 256;
+/// Default number of socket reads whose events may wait for the consumer.
+pub const DEFAULT_BUFFERED_READS: usize = 16;
 /// Bytes read from the socket at a time (and so the largest RDB chunk).
 pub const READ_SIZE: usize = 64 * 1024;
+
+/// Events are handed over in batches (the events of one socket read), so a stream of
+/// small commands costs one channel operation per read, not per command.
+type Batch = VecDeque<Result<Event, Error>>;
 
 #[derive(Debug, Default)]
 struct Shared {
@@ -44,7 +49,8 @@ impl ReplicaHandle {
     pub fn applied_offset(&self) -> u64 {
         self.shared.applied.load(Ordering::Relaxed)
     }
-    /// Offset after the last command handed to the event channel's producer side.
+    /// Offset after the last command handed over to the event channel (the consumer may
+    /// not have taken it yet).
     pub fn delivered_offset(&self) -> u64 {
         self.shared.delivered.load(Ordering::Relaxed)
     }
@@ -60,20 +66,35 @@ impl ReplicaHandle {
 /// Also a [`futures::Stream`].
 #[derive(Debug)]
 pub struct Events {
-    rx: mpsc::Receiver<Result<Event, Error>>,
+    rx: mpsc::Receiver<Batch>,
+    batch: Batch,
 }
 
 impl Events {
     /// The next event.
     pub async fn next(&mut self) -> Option<Result<Event, Error>> {
-        self.rx.recv().await
+        loop {
+            if let Some(ev) = self.batch.pop_front() {
+                return Some(ev);
+            }
+            self.batch = self.rx.recv().await?;
+        }
     }
 }
 
 impl futures::Stream for Events {
     type Item = Result<Event, Error>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.rx.poll_recv(cx)
+        loop {
+            if let Some(ev) = self.batch.pop_front() {
+                return Poll::Ready(Some(ev));
+            }
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(b)) => self.batch = b,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
@@ -108,7 +129,7 @@ impl ReplicaClient {
         ReplicaClientBuilder {
             opts,
             cfg: None,
-            capacity: DEFAULT_EVENT_CAPACITY,
+            capacity: DEFAULT_BUFFERED_READS,
         }
     }
 }
@@ -127,10 +148,11 @@ impl ReplicaClientBuilder {
         self.cfg = Some(cfg);
         self
     }
-    /// Event channel capacity. With RDB chunks of at most [`READ_SIZE`] bytes, the memory
-    /// held between socket and consumer is bounded by about `capacity * READ_SIZE`. When
-    /// the consumer falls behind, the socket is not read and the master buffers.
-    pub fn event_capacity(mut self, n: usize) -> Self {
+    /// How many socket reads' worth of events may wait for the consumer (default 16).
+    /// Each read is at most [`READ_SIZE`] bytes, so the memory held between socket and
+    /// consumer stays around `n * READ_SIZE` whatever the RDB size. When the consumer
+    /// falls behind, the socket is not read (the master buffers) but ACKs go on.
+    pub fn max_buffered_reads(mut self, n: usize) -> Self {
         self.capacity = n.max(1);
         self
     }
@@ -149,7 +171,7 @@ impl ReplicaClientBuilder {
         shared
             .delivered
             .store(replica.delivered_offset(), Ordering::Relaxed);
-        let (tx, rx) = mpsc::channel(self.capacity);
+        let (tx, rx) = mpsc::channel::<Batch>(self.capacity);
         let driver = Driver {
             opts: self.opts,
             replica,
@@ -158,14 +180,20 @@ impl ReplicaClientBuilder {
             stream: None,
         };
         tokio::spawn(driver.run());
-        (ReplicaHandle { shared }, Events { rx })
+        (
+            ReplicaHandle { shared },
+            Events {
+                rx,
+                batch: Batch::new(),
+            },
+        )
     }
 }
 
 struct Driver {
     opts: ConnectOptions,
     replica: Replica,
-    tx: mpsc::Sender<Result<Event, Error>>,
+    tx: mpsc::Sender<Batch>,
     shared: Arc<Shared>,
     stream: Option<Stream>,
 }
@@ -173,24 +201,38 @@ struct Driver {
 impl Driver {
     async fn run(mut self) {
         let mut rbuf = vec![0u8; READ_SIZE];
-        let mut next: Option<Event> = None;
+        // Events taken from the replica, waiting for room in the channel, and the
+        // delivered offset they bring.
+        let mut pending: Option<(Batch, Option<u64>)> = None;
         loop {
             self.replica
                 .ack(self.shared.applied.load(Ordering::Relaxed));
             self.do_link_actions().await;
             self.flush().await;
-            if next.is_none() {
-                next = self.replica.poll_event();
-                if let Some(Event::Command(c)) = &next {
-                    self.shared.delivered.store(c.end, Ordering::Relaxed);
+            if pending.is_none() {
+                pending = self.take_batch();
+            }
+            if let Some((batch, delivered)) = pending.take() {
+                match self.tx.try_send(batch) {
+                    Ok(()) => self.delivered(delivered),
+                    Err(mpsc::error::TrySendError::Full(batch)) => {
+                        pending = Some((batch, delivered))
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        // The consumer dropped the event stream: stop.
+                        self.replica.shutdown();
+                        self.do_link_actions().await;
+                        return;
+                    }
                 }
             }
             if self.replica.is_closed() && self.tx.is_closed() {
+                self.do_link_actions().await;
                 return;
             }
-            if next.is_none() {
+            if pending.is_none() {
                 if let Some(e) = self.replica.take_error() {
-                    let _ = self.tx.send(Err(e)).await;
+                    let _ = self.tx.send(Batch::from([Err(e)])).await;
                     return;
                 }
                 if self.replica.is_closed() {
@@ -198,20 +240,16 @@ impl Driver {
                 }
             }
             let timeout = self.replica.poll_timeout();
-            let can_read = next.is_none() && self.stream.is_some();
+            let can_read = pending.is_none() && self.stream.is_some();
             tokio::select! {
-                permit = self.tx.reserve(), if next.is_some() => {
-                    match permit {
-                        Ok(p) => {
-                            if let Some(ev) = next.take() {
-                                p.send(Ok(ev));
-                            }
+                permit = self.tx.reserve(), if pending.is_some() => {
+                    match (permit, pending.take()) {
+                        (Ok(p), Some((batch, delivered))) => {
+                            p.send(batch);
+                            self.delivered(delivered);
                         }
-                        Err(_) => {
-                            // The consumer dropped the event stream: stop.
-                            next = None;
-                            self.replica.shutdown();
-                        }
+                        // The consumer dropped the event stream: stop.
+                        _ => self.replica.shutdown(),
                     }
                 }
                 r = read(&mut self.stream, &mut rbuf), if can_read => {
@@ -236,6 +274,25 @@ impl Driver {
                     self.replica.shutdown();
                 }
             }
+        }
+    }
+
+    /// All events the replica has now, and the end of the last command among them.
+    fn take_batch(&mut self) -> Option<(Batch, Option<u64>)> {
+        let mut batch = Batch::with_capacity(self.replica.pending_events());
+        let mut delivered = None;
+        while let Some(ev) = self.replica.poll_event() {
+            if let Event::Command(c) = &ev {
+                delivered = Some(c.end);
+            }
+            batch.push_back(Ok(ev));
+        }
+        (!batch.is_empty()).then_some((batch, delivered))
+    }
+
+    fn delivered(&self, offset: Option<u64>) {
+        if let Some(o) = offset {
+            self.shared.delivered.store(o, Ordering::Relaxed);
         }
     }
 

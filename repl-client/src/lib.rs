@@ -77,7 +77,7 @@ pub mod proto;
 pub mod transport;
 
 pub use driver::{
-    Events, ReplicaClient, ReplicaClientBuilder, ReplicaHandle, DEFAULT_EVENT_CAPACITY, READ_SIZE,
+    Events, ReplicaClient, ReplicaClientBuilder, ReplicaHandle, DEFAULT_BUFFERED_READS, READ_SIZE,
 };
 pub use error::Error;
 pub use proto::{

@@ -24,7 +24,7 @@ pub fn start(url: &str, cfg: ReplicaConfig) -> (ReplicaHandle, Events) {
         .unwrap();
     ReplicaClient::builder(opts)
         .config(cfg)
-        .event_capacity(64)
+        .max_buffered_reads(4)
         .start()
 }
 
