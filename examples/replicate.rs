@@ -16,6 +16,10 @@
 //! {"event":"continue","replid":"8f3c...","offset":1310}
 //! ```
 //!
+//! Extra flags for measurements: `--no-commands` prints no `command` lines (they are still
+//! decoded, counted and acknowledged) and ends with a `summary` line; `--rdb-only` stops
+//! after the snapshot (`REPLCONF rdb-only` where the server knows it).
+//!
 //! A full sync that replaces an earlier one (the link broke during the RDB, or the master
 //! could not continue) prints `fullresync` with `"restart":true`. The RDB is parsed on the
 //! fly with rdb-parser to count its keys; it is never held in memory. Exit code: 0 after
@@ -35,12 +39,14 @@ const HELP: &str = "\
 replicate: tail a Redis master as a replica, print its events as JSON lines
 
 USAGE:
-    replicate --source URL [--tls-ca FILE] [--max-seconds N]
+    replicate --source URL [--tls-ca FILE] [--max-seconds N] [--no-commands] [--rdb-only]
 
 OPTIONS:
     --source URL       redis://[user:pass@]host:port or rediss://... (required)
     --tls-ca FILE      trust this CA (PEM) for TLS; turns TLS on
     --max-seconds N    stop after N seconds (default: run until an error)
+    --no-commands      do not print command lines (count them; print a summary at the end)
+    --rdb-only         stop after the snapshot
     -h, --help         this text
 ";
 
@@ -50,12 +56,15 @@ struct Args {
     source: String,
     tls_ca: Option<String>,
     max: Option<Duration>,
+    no_commands: bool,
+    rdb_only: bool,
 }
 
 fn parse(args: &[String]) -> Result<Args, String> {
     let mut source = None;
     let mut tls_ca = None;
     let mut max = None;
+    let (mut no_commands, mut rdb_only) = (false, false);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut val = || {
@@ -76,6 +85,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
                 }
                 max = Some(Duration::from_secs_f64(n));
             }
+            "--no-commands" => no_commands = true,
+            "--rdb-only" => rdb_only = true,
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -83,6 +94,8 @@ fn parse(args: &[String]) -> Result<Args, String> {
         source: source.ok_or("--source is required")?,
         tls_ca,
         max,
+        no_commands,
+        rdb_only,
     })
 }
 
@@ -130,10 +143,14 @@ async fn run(args: Args, out: &mut impl Write) -> Result<(), String> {
         b = b.tls_ca_file(ca);
     }
     let opts = b.build().map_err(|e| e.to_string())?;
-    let cfg = ReplicaConfig::builder().credentials_from(&opts).build();
+    let cfg = ReplicaConfig::builder()
+        .credentials_from(&opts)
+        .rdb_only(args.rdb_only)
+        .build();
     let (handle, mut events) = ReplicaClient::builder(opts).config(cfg).start();
     let deadline = args.max.map(|d| tokio::time::Instant::now() + d);
     let mut counter = KeyCounter::default();
+    let (mut commands, mut offset_end) = (0u64, None);
     let io = |e: std::io::Error| format!("writing output: {e}");
     loop {
         // Flush when no event is ready, so lines appear promptly without a write per line.
@@ -182,6 +199,12 @@ async fn run(args: Args, out: &mut impl Write) -> Result<(), String> {
                 counter.parser.finish().map_err(|e| format!("RDB: {e}"))?;
                 json!({"event": "rdb_done", "keys": counter.keys, "bytes": bytes})
             }
+            Event::Command(c) if args.no_commands => {
+                commands += 1;
+                offset_end = Some(c.end);
+                handle.ack(c.end);
+                continue;
+            }
             Event::Command(c) => {
                 let argv: Vec<Value> = c.command.argv().iter().map(|a| bytes_json(a)).collect();
                 let line =
@@ -207,6 +230,11 @@ async fn run(args: Args, out: &mut impl Write) -> Result<(), String> {
         out.write_all(b"\n").map_err(io)?;
     }
     handle.shutdown();
+    if args.no_commands {
+        let line = json!({"event": "summary", "commands": commands, "offset_end": offset_end});
+        serde_json::to_writer(&mut *out, &line).map_err(|e| format!("writing output: {e}"))?;
+        out.write_all(b"\n").map_err(io)?;
+    }
     out.flush().map_err(io)
 }
 
@@ -272,6 +300,15 @@ mod tests {
             (p.source.as_str(), p.max),
             ("redis://h:1", Some(Duration::from_millis(2500)))
         );
+        assert!(!p.no_commands && !p.rdb_only);
+        let q = parse(&[
+            "--source".into(),
+            "redis://h".into(),
+            "--no-commands".into(),
+            "--rdb-only".into(),
+        ])
+        .unwrap();
+        assert!(q.no_commands && q.rdb_only);
         assert!(parse(&["--max-seconds".into()])
             .unwrap_err()
             .contains("needs a value"));
@@ -309,6 +346,8 @@ mod tests {
             source: server.url(),
             tls_ca: None,
             max: Some(Duration::from_secs(4)),
+            no_commands: false,
+            rdb_only: false,
         };
         let mut out = Vec::new();
         tokio::runtime::Runtime::new()
