@@ -84,6 +84,16 @@
 //! buffer shifting happen over large spans rather than per event. Events borrow from the
 //! unconsumed bytes, which the caller re-feeds unchanged; nothing is parsed twice.
 //!
+//! # Performance
+//!
+//! Measured on this project's 2-core x86-64 machine (CPU time, while other builds were
+//! running) over the real Redis 7.0 bench dumps (`benches/gen`): the 172 MB dump of 2M
+//! small strings parses at ~1.27 GB/s with [`View::Raw`] and ~1.19 GB/s decoded (the `rdb`
+//! crate 0.4: ~0.82 GB/s); the 104 MB collections dump decodes at ~830 MB/s (~4.3x the
+//! `rdb` crate's ~194 MB/s) and raw-captures at ~2.6 GB/s. Parsing a dump holding one
+//! 5M-element list through [`RdbReader`] peaks at ~2.7 MB RSS (the 172 MB strings dump:
+//! ~2.4 MB). No allocation happens per element or per key.
+//!
 //! # Checksum crate
 //!
 //! CRC-64/REDIS (poly 0xAD93D23594C935A9, reflected, init 0, xorout 0) is computed with

@@ -241,7 +241,9 @@ fn decoded_values_are_exact() {
     };
     let mut expected = Vec::new();
     for i in 0..30_000u32 {
-        expected.extend_from_slice(format!("line {} of a long compressible text\n", i % 977).as_bytes());
+        expected.extend_from_slice(
+            format!("line {} of a long compressible text\n", i % 977).as_bytes(),
+        );
     }
     assert_eq!(s, &expected);
     let Val::Str(s) = &v6.keys[&(0, b"big".to_vec())].val else {

@@ -350,7 +350,11 @@ impl Parser {
                     }
                     // Fast paths when the whole value is at hand (same events and
                     // offsets as the chunked path: a chunk's offset is its data's).
-                    Str::Raw(st, l) if self.mode == Mode::Decode && l <= self.o.string_chunk && rd.left() >= l => {
+                    Str::Raw(st, l)
+                        if self.mode == Mode::Decode
+                            && l <= self.o.string_chunk
+                            && rd.left() >= l =>
+                    {
                         rd.take(l)?;
                         self.v = V::Done;
                         self.pend = Pending::StringChunk(Item::In(st, l), 0, l as u64);

@@ -141,7 +141,9 @@ fn v6() -> Vec<u8> {
     w.key(0, b"int16", &body(|o| put_string(o, b"30000", O)));
     let mut lzf_big = Vec::new();
     for i in 0..30_000u32 {
-        lzf_big.extend_from_slice(format!("line {} of a long compressible text\n", i % 977).as_bytes());
+        lzf_big.extend_from_slice(
+            format!("line {} of a long compressible text\n", i % 977).as_bytes(),
+        );
     }
     w.key(0, b"lzfbig", &body(|o| put_string(o, &lzf_big, lzf_all())));
     let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
