@@ -26,11 +26,12 @@
 //! | `LPOP`/`RPOP key count` (< 6.2) | a Lua loop of single pops |
 //! | `XADD`/`XTRIM` `NOMKSTREAM`, `LIMIT n` (< 6.2) | without them |
 //! | `XGROUP CREATECONSUMER` (5.0) | `XCLAIM key group consumer 0 0-0 JUSTID` |
+//! | `ZADD .. GT/LT` (< 6.2) | a Lua script applying the same per-member rule |
 //! | `*EXPIRE*` with `NX/XX/GT/LT` (< 7.0) | without the condition |
 //! | `XSETID .. ENTRIESADDED/MAXDELETEDID`, `XGROUP .. ENTRIESREAD` (< 7.0) | without them |
 //!
 //! Refused ([`Incompatible`]): `SWAPDB` (< 4.0), any stream command (< 5.0), `COPY`,
-//! `ZADD GT|LT`, `XADD/XTRIM MINID`, `ZRANGESTORE`, `GEOSEARCHSTORE`, `ZDIFFSTORE`,
+//! `ZADD GT|LT INCR`, `XADD/XTRIM MINID`, `ZRANGESTORE`, `GEOSEARCHSTORE`, `ZDIFFSTORE`,
 //! `XAUTOCLAIM`, `XGROUP CREATECONSUMER` on 6.0/6.1 (< 6.2), `FUNCTION`/`FCALL*`,
 //! `*MPOP` (< 7.0), hash field expiry commands (< 7.4 / 8.0).
 
@@ -67,6 +68,17 @@ const MOVE_LUA: &[u8] = b"local v = redis.call(ARGV[1], KEYS[1]) \
 if v then redis.call(ARGV[2], KEYS[2], v) end return v";
 const POPN_LUA: &[u8] = b"for i = 1, tonumber(ARGV[2]) do \
 if not redis.call(ARGV[1], KEYS[1]) then break end end return 1";
+
+const ZADD_LUA: &[u8] = b"local nx, xx, gt, lt = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1', ARGV[4] == '1' \
+for i = 5, #ARGV, 2 do \
+local s, m = ARGV[i], ARGV[i + 1] \
+local cur = redis.call('ZSCORE', KEYS[1], m) \
+if not cur then \
+if not xx then redis.call('ZADD', KEYS[1], s, m) end \
+elseif not nx then \
+local ns, cs = tonumber(s), tonumber(cur) \
+if (not gt and not lt) or (gt and ns > cs) or (lt and ns < cs) then redis.call('ZADD', KEYS[1], s, m) end \
+end end return 1";
 
 fn eq(a: &[u8], b: &str) -> bool {
     a.eq_ignore_ascii_case(b.as_bytes())
@@ -314,15 +326,7 @@ fn adapt_one<A: AsRef<[u8]>>(
         "COPY" | "ZRANGESTORE" | "GEOSEARCHSTORE" | "ZDIFFSTORE" | "XAUTOCLAIM" if !at(6, 2) => {
             refuse("the command needs 6.2")
         }
-        "ZADD"
-            if !at(6, 2)
-                && argv
-                    .iter()
-                    .skip(2)
-                    .any(|x| eq(x.as_ref(), "GT") || eq(x.as_ref(), "LT")) =>
-        {
-            refuse("ZADD GT/LT needs 6.2")
-        }
+        "ZADD" if !at(6, 2) => zadd(argv, caps),
         "FUNCTION" | "FCALL" | "FCALL_RO" | "EVAL_RO" | "EVALSHA_RO" | "LMPOP" | "BLMPOP"
         | "ZMPOP" | "BZMPOP"
             if !at(7, 0) =>
@@ -335,6 +339,46 @@ fn adapt_one<A: AsRef<[u8]>>(
         "HGETDEL" | "HGETEX" | "HSETEX" if !at(8, 0) => refuse("the command needs 8.0"),
         _ => Ok(Compat::Unchanged),
     }
+}
+
+/// `ZADD key [NX|XX] [GT|LT] [CH] score member ..` with `GT`/`LT` on a target before 6.2:
+/// a Lua script applying the same per-member rule (`INCR` is refused).
+fn zadd<A: AsRef<[u8]>>(argv: &[A], caps: &TargetCaps) -> Result<Compat, Incompatible> {
+    let mut flags = [false; 4]; // nx, xx, gt, lt
+    let mut i = 2;
+    while let Some(x) = argv.get(i).map(|a| a.as_ref()) {
+        match ["NX", "XX", "GT", "LT", "CH", "INCR"]
+            .iter()
+            .position(|w| eq(x, w))
+        {
+            Some(f @ 0..=3) => flags[f] = true,
+            Some(4) => {}
+            Some(_) => {
+                if flags[2] || flags[3] {
+                    return Err(Incompatible {
+                        command: String::from_utf8_lossy(argv[0].as_ref()).into_owned(),
+                        target: caps.version,
+                        reason: "ZADD GT/LT INCR needs 6.2".into(),
+                    });
+                }
+            }
+            None => break,
+        }
+        i += 1;
+    }
+    if !(flags[2] || flags[3]) {
+        return Ok(Compat::Unchanged);
+    }
+    let flag = |b: bool| if b { b"1".to_vec() } else { b"0".to_vec() };
+    let mut e = vec![
+        b"EVAL".to_vec(),
+        ZADD_LUA.to_vec(),
+        b"1".to_vec(),
+        argv[1].as_ref().to_vec(),
+    ];
+    e.extend(flags.iter().map(|&b| flag(b)));
+    e.extend(argv[i..].iter().map(|a| a.as_ref().to_vec()));
+    Ok(Compat::Replace(vec![e]))
 }
 
 /// Whether `payload` verifies and declares an RDB version the target cannot load.

@@ -136,7 +136,7 @@ fn refusals_name_the_command_and_version() {
     for (cmd, v) in [
         ("swapdb 0 1", (3, 2)),
         ("copy a b", (6, 0)),
-        ("zadd z GT 1 m", (6, 0)),
+        ("zadd z GT INCR 1 m", (6, 0)),
         ("function flush", (6, 2)),
         ("lmpop 1 k LEFT", (6, 2)),
         ("hpexpireat h 5 FIELDS 1 f", (7, 0)),
@@ -243,4 +243,17 @@ proptest::proptest! {
             let _ = f.decide(&c);
         }
     }
+}
+
+#[test]
+fn zadd_gt_lt_as_script() {
+    same("zadd z 1 GT", 5, 0); // a member named GT is not a flag
+    same("zadd z NX CH 1 m", 5, 0);
+    let e = ad("zadd z XX GT CH 1 a 2 b", 5, 0).unwrap();
+    assert_eq!(e.len(), 1);
+    assert!(
+        e[0].starts_with("EVAL local nx") && e[0].ends_with(" 1 z 0 1 1 0 1 a 2 b"),
+        "{e:?}"
+    );
+    same("zadd z GT 1 a", 6, 2);
 }
