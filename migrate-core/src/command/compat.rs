@@ -27,10 +27,11 @@
 //! | `XADD`/`XTRIM` `NOMKSTREAM`, `LIMIT n` (< 6.2) | without them |
 //! | `XGROUP CREATECONSUMER` (5.0) | `XCLAIM key group consumer 0 0-0 JUSTID` |
 //! | `ZADD .. GT/LT` (< 6.2) | a Lua script applying the same per-member rule |
+//! | `COPY a b [REPLACE]` (< 6.2, same db) | a Lua `DUMP` + `RESTORE` with the TTL |
 //! | `*EXPIRE*` with `NX/XX/GT/LT` (< 7.0) | without the condition |
 //! | `XSETID .. ENTRIESADDED/MAXDELETEDID`, `XGROUP .. ENTRIESREAD` (< 7.0) | without them |
 //!
-//! Refused ([`Incompatible`]): `SWAPDB` (< 4.0), any stream command (< 5.0), `COPY`,
+//! Refused ([`Incompatible`]): `SWAPDB` (< 4.0), any stream command (< 5.0), `COPY .. DB`,
 //! `ZADD GT|LT INCR`, `XADD/XTRIM MINID`, `ZRANGESTORE`, `GEOSEARCHSTORE`, `ZDIFFSTORE`,
 //! `XAUTOCLAIM`, `XGROUP CREATECONSUMER` on 6.0/6.1 (< 6.2), `FUNCTION`/`FCALL*`,
 //! `*MPOP` (< 7.0), hash field expiry commands (< 7.4 / 8.0).
@@ -69,6 +70,10 @@ if v then redis.call(ARGV[2], KEYS[2], v) end return v";
 const POPN_LUA: &[u8] = b"for i = 1, tonumber(ARGV[2]) do \
 if not redis.call(ARGV[1], KEYS[1]) then break end end return 1";
 
+const COPY_LUA: &[u8] = b"local d = redis.call('DUMP', KEYS[1]) if not d then return 0 end \
+local t = redis.call('PTTL', KEYS[1]) if t < 0 then t = 0 end \
+if ARGV[1] == '1' then redis.call('RESTORE', KEYS[2], t, d, 'REPLACE') \
+else redis.call('RESTORE', KEYS[2], t, d) end return 1";
 const ZADD_LUA: &[u8] = b"local nx, xx, gt, lt = ARGV[1] == '1', ARGV[2] == '1', ARGV[3] == '1', ARGV[4] == '1' \
 for i = 5, #ARGV, 2 do \
 local s, m = ARGV[i], ARGV[i + 1] \
@@ -323,7 +328,27 @@ fn adapt_one<A: AsRef<[u8]>>(
         "EXPIRE" | "PEXPIRE" | "EXPIREAT" | "PEXPIREAT" if !at(7, 0) => {
             Ok(strip(&["NX", "XX", "GT", "LT"], &[], 3))
         }
-        "COPY" | "ZRANGESTORE" | "GEOSEARCHSTORE" | "ZDIFFSTORE" | "XAUTOCLAIM" if !at(6, 2) => {
+        "COPY" if !at(6, 2) => {
+            // Same-db COPY as DUMP + RESTORE in a script; across dbs there is no equivalent.
+            let mut replace = false;
+            for x in argv.iter().skip(3) {
+                if eq(x.as_ref(), "REPLACE") {
+                    replace = true;
+                } else {
+                    return refuse("COPY .. DB needs 6.2");
+                }
+            }
+            let r: &[u8] = if replace { b"1" } else { b"0" };
+            one(vec![
+                b"EVAL".to_vec(),
+                COPY_LUA.to_vec(),
+                b"2".to_vec(),
+                key(),
+                a(2).to_vec(),
+                r.to_vec(),
+            ])
+        }
+        "ZRANGESTORE" | "GEOSEARCHSTORE" | "ZDIFFSTORE" | "XAUTOCLAIM" if !at(6, 2) => {
             refuse("the command needs 6.2")
         }
         "ZADD" if !at(6, 2) => zadd(argv, caps),

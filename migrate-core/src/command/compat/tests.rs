@@ -135,7 +135,7 @@ fn streams() {
 fn refusals_name_the_command_and_version() {
     for (cmd, v) in [
         ("swapdb 0 1", (3, 2)),
-        ("copy a b", (6, 0)),
+        ("copy a b DB 1", (6, 0)),
         ("zadd z GT INCR 1 m", (6, 0)),
         ("function flush", (6, 2)),
         ("lmpop 1 k LEFT", (6, 2)),
@@ -256,4 +256,14 @@ fn zadd_gt_lt_as_script() {
         "{e:?}"
     );
     same("zadd z GT 1 a", 6, 2);
+}
+
+#[test]
+fn copy_as_script() {
+    let e = ad("copy a b REPLACE", 5, 0).unwrap();
+    assert!(
+        e[0].starts_with("EVAL local d = redis.call('DUMP'") && e[0].ends_with(" 2 a b 1"),
+        "{e:?}"
+    );
+    assert!(ad("copy a b", 3, 2).unwrap()[0].ends_with(" 2 a b 0"));
 }
