@@ -11,4 +11,6 @@ pub use event::{Event, StreamCommand};
 pub use replica::{LinkAction, Phase, Replica};
 
 #[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
 mod tests;

@@ -115,6 +115,9 @@ pub struct Replica {
     db: u32,
     db_at_applied: u32,
     selects: VecDeque<(u64, u32)>,
+    /// The newest SELECT dropped from `selects` to bound it (a consumer far behind with
+    /// its acks): resuming then starts there, where the database is known.
+    select_floor: Option<(u64, u32)>,
     /// Stream position of the bytes being decoded (>= delivered while replaying).
     offset: u64,
     /// Whether we hold a position the master may continue (stream started).
@@ -132,6 +135,10 @@ pub struct Replica {
     down_since: Option<Instant>,
     last_failure: String,
 }
+
+/// SELECTs remembered between the applied and the delivered offset (to know the database
+/// at the applied offset when resuming); beyond, the oldest are dropped.
+const MAX_TRACKED_SELECTS: usize = 4096;
 
 const ACK_PHASES: [Phase; 3] = [Phase::AwaitingRdb, Phase::RdbTransfer, Phase::Streaming];
 
@@ -162,6 +169,7 @@ impl Replica {
             db,
             db_at_applied: db,
             selects: VecDeque::new(),
+            select_floor: None,
             offset,
             resumable,
             delivered_anything: resumable,
@@ -206,12 +214,14 @@ impl Replica {
     pub fn applied_offset(&self) -> u64 {
         self.ack_value()
     }
-    /// Database selected at the applied offset (save it with the offset to resume later).
-    pub fn applied_db(&self) -> u32 {
-        if self.cfg.ack_policy == AckPolicy::Delivered {
-            self.db
-        } else {
-            self.db_at_applied
+    /// Database selected at the applied offset, when still known (`None` after the
+    /// consumer fell more than 4096 database changes behind with its acks). To save a
+    /// position, prefer [`StreamCommand::db`] of the last applied command.
+    pub fn applied_db(&self) -> Option<u32> {
+        match (self.cfg.ack_policy, self.select_floor) {
+            (AckPolicy::Delivered, _) => Some(self.db),
+            (AckPolicy::Applied, Some((end, _))) if end > self.applied => None,
+            (AckPolicy::Applied, _) => Some(self.db_at_applied),
         }
     }
     /// RDB bytes received in the current (or last) transfer.
@@ -429,10 +439,19 @@ impl Replica {
         self.down_since = None;
     }
 
+    /// Where a reconnect continues: the applied offset and its database.
+    fn resume_point(&self) -> (u64, u32) {
+        match (self.cfg.ack_policy, self.select_floor) {
+            (AckPolicy::Delivered, _) => (self.delivered, self.db),
+            (AckPolicy::Applied, Some((end, db))) if end > self.applied => (end, db),
+            (AckPolicy::Applied, _) => (self.applied, self.db_at_applied),
+        }
+    }
+
     fn psync_args(&self) -> (String, String) {
         match (&self.replid, self.resumable) {
             (Some(id), true) if !self.cfg.rdb_only && !id.is_empty() => {
-                (id.clone(), (self.ack_value() + 1).to_string())
+                (id.clone(), (self.resume_point().0 + 1).to_string())
             }
             _ => ("?".to_owned(), "-1".to_owned()),
         }
@@ -596,6 +615,7 @@ impl Replica {
         self.db = 0;
         self.db_at_applied = 0;
         self.selects.clear();
+        self.select_floor = None;
         self.resumable = false;
         self.delivered_anything = true;
         self.rdb_bytes = 0;
@@ -609,8 +629,7 @@ impl Replica {
         }
         // The master resends from applied+1; what was delivered beyond is replayed
         // silently so the consumer sees no duplicate.
-        self.offset = self.ack_value();
-        self.db = self.applied_db();
+        (self.offset, self.db) = self.resume_point();
         self.phase = Phase::Streaming;
         self.resumable = true;
         self.link_ok();
@@ -682,7 +701,7 @@ impl Replica {
     }
 
     fn process_rdb(&mut self, now: Instant) -> Result<bool, Error> {
-        if self.buf.is_empty() {
+        if self.buf.is_empty() && !matches!(self.rdb, Some(Rdb::Sized { remaining: 0 })) {
             return Ok(false);
         }
         let done = match &mut self.rdb {
@@ -766,6 +785,9 @@ impl Replica {
                     })?;
                 self.db = db;
                 if end > self.delivered {
+                    if self.selects.len() >= MAX_TRACKED_SELECTS {
+                        self.select_floor = self.selects.pop_front();
+                    }
                     self.selects.push_back((end, db));
                 }
             }

@@ -286,7 +286,7 @@ fn resume_restores_the_database_of_the_applied_offset() {
     r.handle_input(t0, &[a.clone(), b.clone()].concat());
     events(&mut r);
     r.ack(a.len() as u64); // applied: up to set x (db 3)
-    assert_eq!(r.applied_db(), 3);
+    assert_eq!(r.applied_db(), Some(3));
     r.link_lost(t0, "cut");
     let t1 = r.poll_timeout().unwrap();
     r.handle_timeout(t1);
@@ -527,4 +527,53 @@ fn garbage_in_the_stream_is_a_fatal_protocol_error() {
     let e = r.take_error().unwrap();
     assert!(matches!(e, Error::Decode { offset: 14, .. }), "{e:?}");
     assert!(r.is_closed());
+}
+
+#[test]
+fn a_consumer_far_behind_with_acks_resumes_where_the_database_is_known() {
+    let t0 = Instant::now();
+    let mut r = Replica::new(ReplicaConfig::builder().build(), t0);
+    handshake(&mut r, t0, &format!("+FULLRESYNC {ID} 0\r\n$0\r\n"));
+    events(&mut r);
+    // 5000 database changes, none acknowledged: only the newest 4096 are remembered.
+    let mut wire = Vec::new();
+    let mut ends = Vec::new();
+    for i in 0..5000u32 {
+        wire.extend(cmd(&["SELECT", &(i % 16).to_string()]));
+        wire.extend(cmd(&["set", "k", &i.to_string()]));
+        ends.push(wire.len() as u64);
+    }
+    r.handle_input(t0, &wire);
+    assert_eq!(events(&mut r).len(), 10_000);
+    assert_eq!(r.applied_db(), None);
+    r.link_lost(t0, "cut");
+    let t1 = r.poll_timeout().unwrap();
+    r.handle_timeout(t1);
+    let out = handshake(&mut r, t1, "+CONTINUE\r\n");
+    // Resume right after the newest forgotten SELECT (#903, i.e. the 904th).
+    let select_903_end = ends[902] + cmd(&["SELECT", "7"]).len() as u64;
+    let want = (select_903_end + 1).to_string();
+    assert!(
+        out.ends_with(&cmd(&["PSYNC", ID, &want])),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+    // The master resends from there: nothing is handed out twice, the next new command
+    // carries the right database.
+    let resend = &wire[select_903_end as usize..];
+    r.handle_input(t1, resend);
+    let evs = events(&mut r);
+    assert!(
+        matches!(
+            &evs[..],
+            [Event::Reconnecting { .. }, Event::Continue { .. }]
+        ),
+        "nothing replayed: {evs:?}"
+    );
+    r.handle_input(t1, &cmd(&["del", "k"]));
+    let evs = events(&mut r);
+    let [Event::Command(c)] = &evs[..] else {
+        panic!("{evs:?}")
+    };
+    assert_eq!((c.db, c.start), (4999 % 16, wire.len() as u64));
 }
