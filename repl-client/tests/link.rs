@@ -201,3 +201,43 @@ async fn rdb_only_v5_0_emulated() {
     // 5.0 has no REPLCONF rdb-only: the client closes the link after the snapshot.
     rdb_only(Version::V5_0).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_of_the_source_serves_us_and_nomasterlink_is_retried() {
+    let master = RedisServer::start(Version::V7_0);
+    let replica = RedisServer::builder(Version::V7_0)
+        .arg("repl-diskless-sync-delay", "0")
+        .arg("replicaof", &format!("127.0.0.1 {}", master.port()))
+        .start();
+    let mut m = master.connect();
+    populate(&mut m, 20);
+    let mut r = replica.connect();
+    // Cut the replica off its master: it must refuse us for now (-NOMASTERLINK).
+    let dead = test_support::free_port().to_string();
+    r.ok(&["REPLICAOF", "127.0.0.1", &dead]);
+    let (handle, mut events) = start(&replica.url(), config().build());
+    let reason = match next(&mut events).await {
+        Event::Reconnecting { reason, .. } => reason,
+        other => panic!("expected a transient refusal, got {other:?}"),
+    };
+    assert!(reason.contains("NOMASTERLINK"), "{reason}");
+    // Give the replica its master back: we get the snapshot through it.
+    r.ok(&["REPLICAOF", "127.0.0.1", &master.port().to_string()]);
+    let sync = full_sync(&mut events).await;
+    assert_eq!(sync.keys, total_keys(&mut m));
+    m.ok(&["SET", "through-the-replica", "1"]);
+    // The stream is the replica's: its offsets are the replica's master_repl_offset.
+    let mut got = Vec::new();
+    let mut from = sync.offset;
+    while !got
+        .iter()
+        .any(|s: &repl_client::StreamCommand| s.command.is("SET"))
+    {
+        let target = master_offset(&mut r);
+        let more = until_offset(&mut events, &handle, from, target).await;
+        from = more.last().map_or(from, |s| s.end);
+        got.extend(more);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle.shutdown();
+}
