@@ -90,10 +90,13 @@ fn parse(args: &[String]) -> Result<(VerifierBuilder, bool), String> {
     let mut i = 0;
     let value = |i: &mut usize, flag: &str| -> Result<String, String> {
         *i += 1;
-        args.get(*i).cloned().ok_or_else(|| format!("{flag} needs a value"))
+        args.get(*i)
+            .cloned()
+            .ok_or_else(|| format!("{flag} needs a value"))
     };
     let num = |s: String, flag: &str| -> Result<u64, String> {
-        s.parse::<u64>().map_err(|_| format!("{flag}: `{s}` is not a non-negative number"))
+        s.parse::<u64>()
+            .map_err(|_| format!("{flag}: `{s}` is not a non-negative number"))
     };
     while i < args.len() {
         let flag = args[i].as_str();
@@ -117,14 +120,22 @@ fn parse(args: &[String]) -> Result<(VerifierBuilder, bool), String> {
                 let n = num(value(&mut i, flag)?, flag)?;
                 b = b.rounds(u32::try_from(n).map_err(|_| "--rounds: too large".to_owned())?);
             }
-            "--round-delay-ms" => b = b.round_delay(Duration::from_millis(num(value(&mut i, flag)?, flag)?)),
+            "--round-delay-ms" => {
+                b = b.round_delay(Duration::from_millis(num(value(&mut i, flag)?, flag)?))
+            }
             "--db-map" => {
                 let mut pairs = Vec::new();
                 // One or more S:T values follow.
                 while let Some(p) = args.get(i + 1).filter(|a| !a.starts_with("--")) {
-                    let (s, t) = p.split_once(':').ok_or_else(|| format!("--db-map: `{p}` is not S:T"))?;
-                    let s = s.parse::<u32>().map_err(|_| format!("--db-map: `{p}`: bad source db"))?;
-                    let t = t.parse::<u32>().map_err(|_| format!("--db-map: `{p}`: bad target db"))?;
+                    let (s, t) = p
+                        .split_once(':')
+                        .ok_or_else(|| format!("--db-map: `{p}` is not S:T"))?;
+                    let s = s
+                        .parse::<u32>()
+                        .map_err(|_| format!("--db-map: `{p}`: bad source db"))?;
+                    let t = t
+                        .parse::<u32>()
+                        .map_err(|_| format!("--db-map: `{p}`: bad target db"))?;
                     pairs.push((s, t));
                     i += 1;
                 }
@@ -135,12 +146,17 @@ fn parse(args: &[String]) -> Result<(VerifierBuilder, bool), String> {
             }
             "--db" => {
                 while let Some(d) = args.get(i + 1).filter(|a| !a.starts_with("--")) {
-                    dbs.push(d.parse::<u32>().map_err(|_| format!("--db: `{d}` is not a db number"))?);
+                    dbs.push(
+                        d.parse::<u32>()
+                            .map_err(|_| format!("--db: `{d}` is not a db number"))?,
+                    );
                     i += 1;
                 }
             }
             "--prefix" => prefixes.push(value(&mut i, flag)?.into_bytes()),
-            "--ttl-tolerance-ms" => b = b.ttl_tolerance(Duration::from_millis(num(value(&mut i, flag)?, flag)?)),
+            "--ttl-tolerance-ms" => {
+                b = b.ttl_tolerance(Duration::from_millis(num(value(&mut i, flag)?, flag)?))
+            }
             "--rate" => b = b.rate(num(value(&mut i, flag)?, flag)?),
             "--connections" => b = b.connections(num(value(&mut i, flag)?, flag)? as usize),
             "--scan-count" => b = b.scan_count(num(value(&mut i, flag)?, flag)? as usize),

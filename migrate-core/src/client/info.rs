@@ -26,7 +26,10 @@ impl Info {
 
     /// The value of a field.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == field).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A numeric field.
@@ -46,7 +49,10 @@ impl Info {
 
     /// The `dbN:keys=..,expires=..` lines of the keyspace section.
     pub fn keyspace(&self) -> Vec<KeyspaceDb> {
-        self.fields.iter().filter_map(|(k, v)| KeyspaceDb::parse(k, v)).collect()
+        self.fields
+            .iter()
+            .filter_map(|(k, v)| KeyspaceDb::parse(k, v))
+            .collect()
     }
 }
 
@@ -71,7 +77,11 @@ impl ServerVersion {
             Some(p) => p.parse().ok()?,
             None => 0,
         };
-        Some(ServerVersion { major, minor, patch })
+        Some(ServerVersion {
+            major,
+            minor,
+            patch,
+        })
     }
 
     /// Whether this version is at least `major.minor`.
@@ -100,7 +110,10 @@ pub struct KeyspaceDb {
 impl KeyspaceDb {
     fn parse(k: &str, v: &str) -> Option<KeyspaceDb> {
         let db = k.strip_prefix("db")?.parse().ok()?;
-        let mut out = KeyspaceDb { db, ..Default::default() };
+        let mut out = KeyspaceDb {
+            db,
+            ..Default::default()
+        };
         for part in v.split(',') {
             let (name, val) = part.split_once('=')?;
             match name {
@@ -152,7 +165,10 @@ impl Client {
     pub async fn config_get(&mut self, name: &str) -> Result<Option<String>> {
         let f = self.cmd(&["CONFIG", "GET", name]).await?;
         let pairs: Vec<&[u8]> = match (f.as_array(), f.as_map()) {
-            (Some(a), _) => a.iter().filter_map(|x| x.as_bytes().map(|b| &b[..])).collect(),
+            (Some(a), _) => a
+                .iter()
+                .filter_map(|x| x.as_bytes().map(|b| &b[..]))
+                .collect(),
             (None, Some(m)) => m
                 .iter()
                 .flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()])
@@ -179,19 +195,41 @@ mod tests {
                     # Keyspace\r\ndb0:keys=10,expires=2,avg_ttl=100\r\ndb15:keys=1,expires=0,avg_ttl=0\r\n";
         let i = Info::parse(text);
         assert_eq!(i.get("redis_mode"), Some("standalone"));
-        assert_eq!(i.version(), Some(ServerVersion { major: 7, minor: 0, patch: 15 }));
+        assert_eq!(
+            i.version(),
+            Some(ServerVersion {
+                major: 7,
+                minor: 0,
+                patch: 15
+            })
+        );
         assert_eq!(
             i.keyspace(),
             vec![
-                KeyspaceDb { db: 0, keys: 10, expires: 2 },
-                KeyspaceDb { db: 15, keys: 1, expires: 0 }
+                KeyspaceDb {
+                    db: 0,
+                    keys: 10,
+                    expires: 2
+                },
+                KeyspaceDb {
+                    db: 15,
+                    keys: 1,
+                    expires: 0
+                }
             ]
         );
     }
 
     #[test]
     fn versions() {
-        assert_eq!(ServerVersion::parse("3.2"), Some(ServerVersion { major: 3, minor: 2, patch: 0 }));
+        assert_eq!(
+            ServerVersion::parse("3.2"),
+            Some(ServerVersion {
+                major: 3,
+                minor: 2,
+                patch: 0
+            })
+        );
         assert!(ServerVersion::parse("x.1").is_none());
         assert!(ServerVersion::parse("6.2.14").unwrap().at_least(6, 2));
         assert!(!ServerVersion::parse("5.0.6").unwrap().at_least(6, 0));

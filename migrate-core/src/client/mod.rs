@@ -81,7 +81,10 @@ impl Client {
         let addr = opts.addr();
         let stream = transport::connect(opts)
             .await
-            .map_err(|source| ClientError::Connect { addr: addr.clone(), source })?;
+            .map_err(|source| ClientError::Connect {
+                addr: addr.clone(),
+                source,
+            })?;
         let mut c = Client {
             addr,
             stream,
@@ -155,8 +158,15 @@ impl Client {
             return Ok(());
         }
         if let Err(source) = self.stream.write_all(&self.wbuf).await {
-            let command = self.names.back().map_or_else(String::new, CmdName::as_string);
-            return Err(ClientError::Io { addr: self.addr.clone(), command, source });
+            let command = self
+                .names
+                .back()
+                .map_or_else(String::new, CmdName::as_string);
+            return Err(ClientError::Io {
+                addr: self.addr.clone(),
+                command,
+                source,
+            });
         }
         self.wbuf.clear();
         self.flushed = self.names.len();
@@ -245,7 +255,12 @@ impl Client {
     /// Queues `args` keeping at most `window` commands in flight: when the window is
     /// full, flushes and reads replies (oldest first, each handed to `on_reply`) until half
     /// of it is free. Call [`finish`](Self::finish) at the end.
-    pub async fn push<A, E, F>(&mut self, args: &[A], window: usize, on_reply: &mut F) -> Result<(), E>
+    pub async fn push<A, E, F>(
+        &mut self,
+        args: &[A],
+        window: usize,
+        on_reply: &mut F,
+    ) -> Result<(), E>
     where
         A: AsRef<[u8]>,
         E: From<ClientError>,
@@ -312,7 +327,12 @@ impl Client {
             Some(m) => format!("error `{}`", String::from_utf8_lossy(m)),
             None => got.kind().to_owned(),
         };
-        ClientError::UnexpectedReply { addr: self.addr.clone(), command: command.into(), expected, got }
+        ClientError::UnexpectedReply {
+            addr: self.addr.clone(),
+            command: command.into(),
+            expected,
+            got,
+        }
     }
 }
 
@@ -339,5 +359,8 @@ fn repl_client_redacted(url: &str) -> String {
     // the authority without credentials.
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split('/').next().unwrap_or(rest);
-    authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_owned()
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_owned()
 }

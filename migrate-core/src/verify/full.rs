@@ -19,8 +19,17 @@ use crate::client::{Client, ClientError, ServerVersion};
 /// A unit of work for a worker.
 #[derive(Debug)]
 enum Job {
-    Forward { sdb: u32, tdb: u32, keys: Vec<Bytes> },
-    Reverse { tdb: u32, sdbs: Arc<[u32]>, keys: Vec<Bytes>, confirm: bool },
+    Forward {
+        sdb: u32,
+        tdb: u32,
+        keys: Vec<Bytes>,
+    },
+    Reverse {
+        tdb: u32,
+        sdbs: Arc<[u32]>,
+        keys: Vec<Bytes>,
+        confirm: bool,
+    },
 }
 
 /// What a round found: up to `keep` differences plus counts of all.
@@ -46,9 +55,16 @@ impl Collected {
     /// Sorted and deduplicated (SCAN may return a key twice).
     fn finish(&mut self) {
         self.kept.sort_by(|a, b| {
-            (a.target_db, &a.key, a.category, a.source_db).cmp(&(b.target_db, &b.key, b.category, b.source_db))
+            (a.target_db, &a.key, a.category, a.source_db).cmp(&(
+                b.target_db,
+                &b.key,
+                b.category,
+                b.source_db,
+            ))
         });
-        self.kept.dedup_by(|a, b| a.target_db == b.target_db && a.key == b.key && a.category == b.category);
+        self.kept.dedup_by(|a, b| {
+            a.target_db == b.target_db && a.key == b.key && a.category == b.category
+        });
     }
 }
 
@@ -56,7 +72,7 @@ pub(super) async fn run(
     v: &Verifier,
     mut src: Client,
     mut tgt: Client,
-    _source_version: ServerVersion,
+    sv: ServerVersion,
     tv: ServerVersion,
     report: &mut Report,
 ) -> Result<(), VerifyError> {
@@ -69,7 +85,16 @@ pub(super) async fn run(
         first_bytes: 4096,
         target_version: tv,
         throttle: b.rate.map(|r| Arc::new(Throttle::new(r))),
+        dump_fast_path: b.dump_fast_path && sv == tv && sv.at_least(4, 0),
+        dump_max_bytes: b.dump_max_bytes,
+        dump_batch_bytes: (8 << 20).max(b.dump_max_bytes),
     });
+    if settings.dump_fast_path {
+        report.notes.push(format!(
+            "same version on both sides ({sv}): values compared by DUMP payload first, \
+             structurally when payloads differ"
+        ));
+    }
     let s_ks: Vec<u32> = src.keyspace().await?.iter().map(|k| k.db).collect();
     let t_ks: Vec<u32> = tgt.keyspace().await?.iter().map(|k| k.db).collect();
     let sdbs = b.scope.source_dbs(&s_ks);
@@ -78,7 +103,11 @@ pub(super) async fn run(
     let target_scanned = Arc::new(AtomicU64::new(0));
 
     // Round 1: everything.
-    let keep = if b.rounds > 1 { b.max_recheck.max(b.max_reported) } else { b.max_reported };
+    let keep = if b.rounds > 1 {
+        b.max_recheck.max(b.max_reported)
+    } else {
+        b.max_reported
+    };
     let mut collected = {
         let (kc, ts) = (keys_checked.clone(), target_scanned.clone());
         let scope = b.scope.clone();
@@ -100,7 +129,11 @@ pub(super) async fn run(
             unrechecked.add(c, collected.overflow.get(c));
         }
         let last = rounds == b.rounds;
-        let keep = if last { b.max_reported } else { b.max_recheck.max(b.max_reported) };
+        let keep = if last {
+            b.max_reported
+        } else {
+            b.max_recheck.max(b.max_reported)
+        };
         let jobs = recheck_jobs(std::mem::take(&mut collected.kept), b.scan_count);
         collected = round(v, &settings, keep, move |tx| async move {
             for j in jobs {
@@ -162,7 +195,10 @@ where
     let n = v.b.connections;
     let (tx, rx) = mpsc::channel::<Job>(n * 2);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
-    let collected = Arc::new(Mutex::new(Collected { keep, ..Default::default() }));
+    let collected = Arc::new(Mutex::new(Collected {
+        keep,
+        ..Default::default()
+    }));
     let mut set = JoinSet::new();
     for _ in 0..n {
         let (rx, collected, settings) = (rx.clone(), collected.clone(), settings.clone());
@@ -176,12 +212,17 @@ where
             let mut out = Vec::new();
             loop {
                 let job = rx.lock().await.recv().await;
-                let Some(job) = job else { return Ok::<(), ClientError>(()) };
+                let Some(job) = job else {
+                    return Ok::<(), ClientError>(());
+                };
                 match job {
                     Job::Forward { sdb, tdb, keys } => w.forward(sdb, tdb, &keys, &mut out).await?,
-                    Job::Reverse { tdb, sdbs, keys, confirm } => {
-                        w.reverse(tdb, &sdbs, &keys, confirm, &mut out).await?
-                    }
+                    Job::Reverse {
+                        tdb,
+                        sdbs,
+                        keys,
+                        confirm,
+                    } => w.reverse(tdb, &sdbs, &keys, confirm, &mut out).await?,
                 }
                 if !out.is_empty() {
                     let mut c = collected.lock().unwrap_or_else(|e| e.into_inner());
@@ -247,7 +288,12 @@ async fn scan_reverse(
         let sdbs: Arc<[u32]> = scope.source_dbs_for(tdb).into();
         let mut send = |keys: Vec<Bytes>| {
             scanned.fetch_add(keys.len() as u64, Ordering::Relaxed);
-            Job::Reverse { tdb, sdbs: sdbs.clone(), keys, confirm: false }
+            Job::Reverse {
+                tdb,
+                sdbs: sdbs.clone(),
+                keys,
+                confirm: false,
+            }
         };
         if !scan_db(c, tdb, scope, count, tx, &mut send).await? {
             return Ok(());
@@ -270,7 +316,9 @@ async fn scan_db(
     let mut cursor = Bytes::from_static(b"0");
     let mut batch: Vec<Bytes> = Vec::with_capacity(count);
     loop {
-        let f = c.cmd(&[&b"SCAN"[..], &cursor, b"COUNT", count_s.as_bytes()]).await?;
+        let f = c
+            .cmd(&[&b"SCAN"[..], &cursor, b"COUNT", count_s.as_bytes()])
+            .await?;
         let (next, keys) = scan_reply(c, "SCAN", &f)?;
         for k in keys {
             if scope.key_included(&k) {
@@ -300,8 +348,14 @@ fn recheck_jobs(found: Vec<Found>, batch: usize) -> Vec<Job> {
     let mut rev: BTreeMap<(u32, Vec<u32>), Vec<Bytes>> = BTreeMap::new();
     for f in found {
         match f.origin {
-            Origin::Forward => fwd.entry((f.source_db, f.target_db)).or_default().push(f.key),
-            Origin::Reverse => rev.entry((f.target_db, f.source_dbs)).or_default().push(f.key),
+            Origin::Forward => fwd
+                .entry((f.source_db, f.target_db))
+                .or_default()
+                .push(f.key),
+            Origin::Reverse => rev
+                .entry((f.target_db, f.source_dbs))
+                .or_default()
+                .push(f.key),
         }
     }
     let mut jobs = Vec::new();
@@ -309,7 +363,11 @@ fn recheck_jobs(found: Vec<Found>, batch: usize) -> Vec<Job> {
         keys.sort_unstable();
         keys.dedup();
         for c in keys.chunks(batch) {
-            jobs.push(Job::Forward { sdb, tdb, keys: c.to_vec() });
+            jobs.push(Job::Forward {
+                sdb,
+                tdb,
+                keys: c.to_vec(),
+            });
         }
     }
     for ((tdb, sdbs), mut keys) in rev {
@@ -317,7 +375,12 @@ fn recheck_jobs(found: Vec<Found>, batch: usize) -> Vec<Job> {
         keys.dedup();
         let sdbs: Arc<[u32]> = sdbs.into();
         for c in keys.chunks(batch) {
-            jobs.push(Job::Reverse { tdb, sdbs: sdbs.clone(), keys: c.to_vec(), confirm: true });
+            jobs.push(Job::Reverse {
+                tdb,
+                sdbs: sdbs.clone(),
+                keys: c.to_vec(),
+                confirm: true,
+            });
         }
     }
     jobs

@@ -37,7 +37,9 @@
 //! # Ok(()) }
 //! ```
 
+mod compare;
 mod deep;
+mod fast;
 mod full;
 mod quick;
 mod report;
@@ -54,7 +56,9 @@ use repl_client::transport::ConnectOptions;
 
 use crate::client::{Client, ClientError};
 
-pub use report::{escape_bytes, exit_code_for, Category, Counts, DbCounts, Difference, Mode, Report};
+pub use report::{
+    escape_bytes, exit_code_for, Category, Counts, DbCounts, Difference, Mode, Report,
+};
 pub use scope::{KeyPredicate, Scope};
 pub use throttle::Throttle;
 
@@ -80,7 +84,7 @@ pub enum Endpoint {
     /// `redis://[user:pass@]host:port[/db]` or `rediss://...`.
     Url(String),
     /// Options built with [`ConnectOptions::builder`] (TLS files, timeouts ...).
-    Options(ConnectOptions),
+    Options(Box<ConnectOptions>),
 }
 
 impl From<&str> for Endpoint {
@@ -97,14 +101,14 @@ impl From<String> for Endpoint {
 
 impl From<ConnectOptions> for Endpoint {
     fn from(o: ConnectOptions) -> Self {
-        Endpoint::Options(o)
+        Endpoint::Options(Box::new(o))
     }
 }
 
 impl Endpoint {
     fn options(&self, which: &str) -> Result<ConnectOptions, VerifyError> {
         match self {
-            Endpoint::Options(o) => Ok(o.clone()),
+            Endpoint::Options(o) => Ok((**o).clone()),
             Endpoint::Url(u) => ConnectOptions::from_url(u)
                 .map_err(|e| VerifyError::Config(format!("{which}: {e}"))),
         }
@@ -113,7 +117,7 @@ impl Endpoint {
 
 /// Builds a [`Verifier`]; see the [module docs](self). Defaults: full mode, 3 rounds 1 s
 /// apart, TTL tolerance 1 s, 4 connections per side, SCAN COUNT 500, no rate limit, 100
-/// reported keys.
+/// reported keys, `DUMP` fast path on between equal versions.
 #[derive(Debug, Clone)]
 pub struct VerifierBuilder {
     source: Option<Endpoint>,
@@ -131,6 +135,8 @@ pub struct VerifierBuilder {
     first_elems: usize,
     elems_chunk: usize,
     bytes_chunk: usize,
+    dump_fast_path: bool,
+    dump_max_bytes: u64,
 }
 
 impl Default for VerifierBuilder {
@@ -151,6 +157,8 @@ impl Default for VerifierBuilder {
             first_elems: 128,
             elems_chunk: 1000,
             bytes_chunk: 1 << 20,
+            dump_fast_path: true,
+            dump_max_bytes: 64 * 1024,
         }
     }
 }
@@ -257,6 +265,21 @@ impl VerifierBuilder {
         self
     }
 
+    /// Whether to compare `DUMP` payloads first when both servers run the same version
+    /// (4.0+; default on). Payloads that differ are compared structurally, so this only
+    /// changes speed, never the verdict.
+    pub fn dump_fast_path(mut self, on: bool) -> Self {
+        self.dump_fast_path = on;
+        self
+    }
+
+    /// Largest value (by `MEMORY USAGE`) compared by `DUMP` on the fast path (default
+    /// 64 KiB); bigger values are compared in chunks.
+    pub fn dump_max_bytes(mut self, n: u64) -> Self {
+        self.dump_max_bytes = n;
+        self
+    }
+
     /// Checks the settings.
     pub fn build(self) -> Result<Verifier, VerifyError> {
         let source = self
@@ -282,7 +305,9 @@ impl VerifierBuilder {
             }
         }
         if self.connections > 256 {
-            return Err(VerifyError::Config("connections must be at most 256".into()));
+            return Err(VerifyError::Config(
+                "connections must be at most 256".into(),
+            ));
         }
         if self.rate == Some(0) {
             return Err(VerifyError::Config("rate must be at least 1 key/s".into()));
@@ -290,7 +315,11 @@ impl VerifierBuilder {
         if i64::try_from(self.ttl_tolerance.as_millis()).is_err() {
             return Err(VerifyError::Config("ttl tolerance too large".into()));
         }
-        Ok(Verifier { b: self, source, target })
+        Ok(Verifier {
+            b: self,
+            source,
+            target,
+        })
     }
 }
 
@@ -311,12 +340,19 @@ impl Verifier {
     /// Runs the verification and returns the report; `Err` only when it could not run.
     pub async fn run(&self) -> Result<Report, VerifyError> {
         let started = Instant::now();
-        let mut report = Report { mode: self.b.mode, ..Default::default() };
+        let mut report = Report {
+            mode: self.b.mode,
+            ..Default::default()
+        };
         let mut src = Client::connect(&self.source).await?;
         let mut tgt = Client::connect(&self.target).await?;
         let sv = src.server_version().await?;
         let tv = tgt.server_version().await?;
-        report.notes.push(format!("source {} runs Redis {sv}, target {} runs Redis {tv}", src.addr(), tgt.addr()));
+        report.notes.push(format!(
+            "source {} runs Redis {sv}, target {} runs Redis {tv}",
+            src.addr(),
+            tgt.addr()
+        ));
         match self.b.mode {
             Mode::Quick => self.run_quick(&mut src, &mut tgt, &mut report).await?,
             Mode::Full => full::run(self, src, tgt, sv, tv, &mut report).await?,
@@ -325,12 +361,18 @@ impl Verifier {
         Ok(report)
     }
 
-    async fn run_quick(&self, src: &mut Client, tgt: &mut Client, report: &mut Report) -> Result<(), VerifyError> {
+    async fn run_quick(
+        &self,
+        src: &mut Client,
+        tgt: &mut Client,
+        report: &mut Report,
+    ) -> Result<(), VerifyError> {
         report.notes.push(quick::EXPIRY_CAVEAT.to_owned());
         let mut round = 0;
         loop {
             round += 1;
-            let (rows, diffs) = quick::quick_round(src, tgt, &self.b.scope, self.b.scan_count).await?;
+            let (rows, diffs) =
+                quick::quick_round(src, tgt, &self.b.scope, self.b.scan_count).await?;
             if diffs.is_empty() || round >= self.b.rounds {
                 report.rounds = round;
                 report.dbs = rows;

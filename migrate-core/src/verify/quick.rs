@@ -27,17 +27,29 @@ async fn counts(
     let ks = c.keyspace().await?;
     let mut out = BTreeMap::new();
     for &db in dbs {
-        let info = ks.iter().find(|k| k.db == db).copied().unwrap_or(KeyspaceDb { db, ..Default::default() });
+        let info = ks
+            .iter()
+            .find(|k| k.db == db)
+            .copied()
+            .unwrap_or(KeyspaceDb {
+                db,
+                ..Default::default()
+            });
         if !scope.has_filter() || info.keys == 0 {
             out.insert(db, info);
             continue;
         }
         c.select(db).await?;
-        let mut n = KeyspaceDb { db, ..Default::default() };
+        let mut n = KeyspaceDb {
+            db,
+            ..Default::default()
+        };
         let mut cursor = Bytes::from_static(b"0");
         let count = scan_count.to_string();
         loop {
-            let f = c.cmd(&[&b"SCAN"[..], &cursor, b"COUNT", count.as_bytes()]).await?;
+            let f = c
+                .cmd(&[&b"SCAN"[..], &cursor, b"COUNT", count.as_bytes()])
+                .await?;
             let (next, keys) = scan_reply(c, "SCAN", &f)?;
             let keys: Vec<Bytes> = keys.into_iter().filter(|k| scope.key_included(k)).collect();
             for k in &keys {
@@ -117,13 +129,28 @@ pub(crate) async fn quick_round(
             detail,
         };
         if sk > tk {
-            diffs.push((mk(Category::MissingOnTarget, format!("{dbs}: {sk} keys on source, {tk} on target")), sk - tk));
+            diffs.push((
+                mk(
+                    Category::MissingOnTarget,
+                    format!("{dbs}: {sk} keys on source, {tk} on target"),
+                ),
+                sk - tk,
+            ));
         } else if tk > sk {
-            diffs.push((mk(Category::ExtraOnTarget, format!("{dbs}: {sk} keys on source, {tk} on target")), tk - sk));
+            diffs.push((
+                mk(
+                    Category::ExtraOnTarget,
+                    format!("{dbs}: {sk} keys on source, {tk} on target"),
+                ),
+                tk - sk,
+            ));
         }
         if se != te {
             diffs.push((
-                mk(Category::Ttl, format!("{dbs}: {se} keys with expiry on source, {te} on target")),
+                mk(
+                    Category::Ttl,
+                    format!("{dbs}: {se} keys with expiry on source, {te} on target"),
+                ),
                 se.abs_diff(te),
             ));
         }

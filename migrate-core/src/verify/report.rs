@@ -273,7 +273,11 @@ impl fmt::Display for Report {
             f,
             "{} verification: {} after {} round(s), {} keys checked in {:.1} s",
             self.mode.as_str(),
-            if self.is_equal() { "EQUAL" } else { "DIFFERENT" },
+            if self.is_equal() {
+                "EQUAL"
+            } else {
+                "DIFFERENT"
+            },
             self.rounds,
             self.keys_checked,
             self.elapsed.as_secs_f64()

@@ -64,7 +64,9 @@ impl Scope {
 
     /// Whether a source db is in scope.
     pub fn source_db_included(&self, db: u32) -> bool {
-        self.allow.as_ref().is_none_or(|a| a.binary_search(&db).is_ok())
+        self.allow
+            .as_ref()
+            .is_none_or(|a| a.binary_search(&db).is_ok())
     }
 
     /// The target db a source db maps to.
@@ -75,8 +77,12 @@ impl Scope {
     /// The in-scope source dbs that map to `target_db` (several when dbs are merged, none
     /// when nothing maps there).
     pub fn source_dbs_for(&self, target_db: u32) -> Vec<u32> {
-        let mut v: Vec<u32> =
-            self.map.iter().filter(|(_, t)| **t == target_db).map(|(s, _)| *s).collect();
+        let mut v: Vec<u32> = self
+            .map
+            .iter()
+            .filter(|(_, t)| **t == target_db)
+            .map(|(s, _)| *s)
+            .collect();
         if !self.map.contains_key(&target_db) {
             v.push(target_db);
         }

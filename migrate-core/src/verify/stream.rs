@@ -14,7 +14,9 @@ use crate::client::{Client, ClientError};
 
 /// The value of `name` in a flat `[name, value, ...]` reply.
 fn field<'a>(a: &'a [Frame], name: &str) -> Option<&'a Frame> {
-    a.chunks_exact(2).find(|kv| kv[0].as_bytes().is_some_and(|k| &k[..] == name.as_bytes())).map(|kv| &kv[1])
+    a.chunks_exact(2)
+        .find(|kv| kv[0].as_bytes().is_some_and(|k| &k[..] == name.as_bytes()))
+        .map(|kv| &kv[1])
 }
 
 /// A stream id `ms-seq` as a sortable pair (junk sorts last).
@@ -29,7 +31,10 @@ fn text(f: &Frame) -> String {
     match f {
         Frame::Integer(i) => i.to_string(),
         f if f.is_null() => "nil".into(),
-        f => f.as_bytes().map_or_else(|| f.kind().to_owned(), |b| String::from_utf8_lossy(b).into_owned()),
+        f => f.as_bytes().map_or_else(
+            || f.kind().to_owned(),
+            |b| String::from_utf8_lossy(b).into_owned(),
+        ),
     }
 }
 
@@ -45,7 +50,10 @@ fn named(c: &Client, cmd: &str, f: &Frame) -> Result<Vec<(Bytes, Vec<Frame>)>, C
     let mut v = Vec::new();
     for g in array(c, cmd, f)? {
         let fields = array(c, cmd, g)?.to_vec();
-        let name = field(&fields, "name").and_then(|n| n.as_bytes()).cloned().unwrap_or_default();
+        let name = field(&fields, "name")
+            .and_then(|n| n.as_bytes())
+            .cloned()
+            .unwrap_or_default();
         v.push((name, fields));
     }
     v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -54,14 +62,22 @@ fn named(c: &Client, cmd: &str, f: &Frame) -> Result<Vec<(Bytes, Vec<Frame>)>, C
 
 impl Worker {
     /// Compares the stream at `key`; `Some(detail)` at the first difference.
-    pub(crate) async fn compare_stream(&mut self, key: &Bytes) -> Result<Option<String>, ClientError> {
+    pub(crate) async fn compare_stream(
+        &mut self,
+        key: &Bytes,
+    ) -> Result<Option<String>, ClientError> {
         let (a, b) = pair(self, &[&b"XLEN"[..], key]).await?;
         let (sl, tl) = (int(&self.src, "XLEN", &a)?, int(&self.tgt, "XLEN", &b)?);
         if sl != tl {
-            return Ok(Some(format!("stream length {sl} on source, {tl} on target")));
+            return Ok(Some(format!(
+                "stream length {sl} on source, {tl} on target"
+            )));
         }
         let (a, b) = pair(self, &[&b"XINFO"[..], b"STREAM", key]).await?;
-        let (x, y) = (array(&self.src, "XINFO STREAM", &a)?, array(&self.tgt, "XINFO STREAM", &b)?);
+        let (x, y) = (
+            array(&self.src, "XINFO STREAM", &a)?,
+            array(&self.tgt, "XINFO STREAM", &b)?,
+        );
         for name in ["last-generated-id", "max-deleted-entry-id", "entries-added"] {
             if let Some((p, q)) = differs(x, y, name) {
                 return Ok(Some(format!("stream {name} {p} on source, {q} on target")));
@@ -77,9 +93,19 @@ impl Worker {
         let count = self.s.elems_chunk.max(1).to_string();
         let mut start = "-".to_owned();
         loop {
-            let args: [&[u8]; 6] = [b"XRANGE", key, start.as_bytes(), b"+", b"COUNT", count.as_bytes()];
+            let args: [&[u8]; 6] = [
+                b"XRANGE",
+                key,
+                start.as_bytes(),
+                b"+",
+                b"COUNT",
+                count.as_bytes(),
+            ];
             let (a, b) = pair(self, &args).await?;
-            let (x, y) = (array(&self.src, "XRANGE", &a)?, array(&self.tgt, "XRANGE", &b)?);
+            let (x, y) = (
+                array(&self.src, "XRANGE", &a)?,
+                array(&self.tgt, "XRANGE", &b)?,
+            );
             for (i, (p, q)) in x.iter().zip(y).enumerate() {
                 if p != q {
                     let id = |c: &Client, f: &Frame| -> Result<String, ClientError> {
@@ -94,10 +120,17 @@ impl Worker {
                 }
             }
             if x.len() != y.len() {
-                return Ok(Some("stream entries differ in number (changed during the check)".into()));
+                return Ok(Some(
+                    "stream entries differ in number (changed during the check)".into(),
+                ));
             }
-            let Some(last) = x.last() else { return Ok(None) };
-            let last_id = array(&self.src, "XRANGE", last)?.first().cloned().unwrap_or(Frame::Null);
+            let Some(last) = x.last() else {
+                return Ok(None);
+            };
+            let last_id = array(&self.src, "XRANGE", last)?
+                .first()
+                .cloned()
+                .unwrap_or(Frame::Null);
             let last_id = bytes(&self.src, "XRANGE", &last_id)?;
             match next_stream_id(last_id) {
                 Some(n) => start = n,
@@ -108,15 +141,24 @@ impl Worker {
 
     async fn stream_groups(&mut self, key: &Bytes) -> Result<Option<String>, ClientError> {
         let (a, b) = pair(self, &[&b"XINFO"[..], b"GROUPS", key]).await?;
-        let (gs, gt) = (named(&self.src, "XINFO GROUPS", &a)?, named(&self.tgt, "XINFO GROUPS", &b)?);
+        let (gs, gt) = (
+            named(&self.src, "XINFO GROUPS", &a)?,
+            named(&self.tgt, "XINFO GROUPS", &b)?,
+        );
         for (name, _) in &gs {
             if !gt.iter().any(|(n, _)| n == name) {
-                return Ok(Some(format!("stream group {} missing on target", value::show(name))));
+                return Ok(Some(format!(
+                    "stream group {} missing on target",
+                    value::show(name)
+                )));
             }
         }
         for (name, _) in &gt {
             if !gs.iter().any(|(n, _)| n == name) {
-                return Ok(Some(format!("stream group {} only on target", value::show(name))));
+                return Ok(Some(format!(
+                    "stream group {} only on target",
+                    value::show(name)
+                )));
             }
         }
         for ((name, x), (_, y)) in gs.iter().zip(&gt) {
@@ -139,14 +181,28 @@ impl Worker {
     }
 
     /// The group's pending entries list, in id order, in chunks.
-    async fn stream_pel(&mut self, key: &Bytes, group: &Bytes) -> Result<Option<String>, ClientError> {
+    async fn stream_pel(
+        &mut self,
+        key: &Bytes,
+        group: &Bytes,
+    ) -> Result<Option<String>, ClientError> {
         let count = self.s.elems_chunk.max(1).to_string();
         let g = value::show(group);
         let mut start = "-".to_owned();
         loop {
-            let args: [&[u8]; 6] = [b"XPENDING", key, group, start.as_bytes(), b"+", count.as_bytes()];
+            let args: [&[u8]; 6] = [
+                b"XPENDING",
+                key,
+                group,
+                start.as_bytes(),
+                b"+",
+                count.as_bytes(),
+            ];
             let (a, b) = pair(self, &args).await?;
-            let (x, y) = (array(&self.src, "XPENDING", &a)?, array(&self.tgt, "XPENDING", &b)?);
+            let (x, y) = (
+                array(&self.src, "XPENDING", &a)?,
+                array(&self.tgt, "XPENDING", &b)?,
+            );
             let row = |c: &Client, f: &Frame| -> Result<(String, String, String), ClientError> {
                 let r = array(c, "XPENDING", f)?;
                 match r {
@@ -182,16 +238,24 @@ impl Worker {
                     }
                     (Some(p), None) => {
                         let p = row(&self.src, p)?;
-                        return Ok(Some(format!("stream group {g} PEL entry {} missing on target", p.0)));
+                        return Ok(Some(format!(
+                            "stream group {g} PEL entry {} missing on target",
+                            p.0
+                        )));
                     }
                     (None, Some(q)) => {
                         let q = row(&self.tgt, q)?;
-                        return Ok(Some(format!("stream group {g} PEL entry {} only on target", q.0)));
+                        return Ok(Some(format!(
+                            "stream group {g} PEL entry {} only on target",
+                            q.0
+                        )));
                     }
                     (None, None) => {}
                 }
             }
-            let Some(last) = x.last() else { return Ok(None) };
+            let Some(last) = x.last() else {
+                return Ok(None);
+            };
             let last = row(&self.src, last)?.0;
             match next_stream_id(last.as_bytes()) {
                 Some(nx) => start = nx,
@@ -200,14 +264,24 @@ impl Worker {
         }
     }
 
-    async fn stream_consumers(&mut self, key: &Bytes, group: &Bytes) -> Result<Option<String>, ClientError> {
+    async fn stream_consumers(
+        &mut self,
+        key: &Bytes,
+        group: &Bytes,
+    ) -> Result<Option<String>, ClientError> {
         let (a, b) = pair(self, &[&b"XINFO"[..], b"CONSUMERS", key, group]).await?;
-        let (cs, ct) = (named(&self.src, "XINFO CONSUMERS", &a)?, named(&self.tgt, "XINFO CONSUMERS", &b)?);
+        let (cs, ct) = (
+            named(&self.src, "XINFO CONSUMERS", &a)?,
+            named(&self.tgt, "XINFO CONSUMERS", &b)?,
+        );
         let g = value::show(group);
         for (name, x) in &cs {
             match ct.iter().find(|(n, _)| n == name) {
                 None => {
-                    return Ok(Some(format!("stream group {g} consumer {} missing on target", value::show(name))))
+                    return Ok(Some(format!(
+                        "stream group {g} consumer {} missing on target",
+                        value::show(name)
+                    )))
                 }
                 Some((_, y)) => {
                     if let Some((p, q)) = differs(x, y, "pending") {
@@ -221,7 +295,10 @@ impl Worker {
         }
         for (name, _) in &ct {
             if !cs.iter().any(|(n, _)| n == name) {
-                return Ok(Some(format!("stream group {g} consumer {} only on target", value::show(name))));
+                return Ok(Some(format!(
+                    "stream group {g} consumer {} only on target",
+                    value::show(name)
+                )));
             }
         }
         Ok(None)

@@ -18,7 +18,11 @@ impl Throttle {
     /// `rate` keys per second (at least 1), with a burst of a tenth of a second's worth.
     pub fn new(rate: u64) -> Throttle {
         let rate = rate.max(1) as f64;
-        Throttle { rate, burst: (rate / 10.0).max(1.0), state: Mutex::new((Instant::now(), 0.0)) }
+        Throttle {
+            rate,
+            burst: (rate / 10.0).max(1.0),
+            state: Mutex::new((Instant::now(), 0.0)),
+        }
     }
 
     /// Waits until `n` keys may be read. Callers are served in turn; a batch bigger than
@@ -27,7 +31,8 @@ impl Throttle {
         let mut st = self.state.lock().await;
         let now = Instant::now();
         let (last, tokens) = *st;
-        let mut tokens = (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.burst);
+        let mut tokens =
+            (tokens + now.duration_since(last).as_secs_f64() * self.rate).min(self.burst);
         tokens -= n as f64;
         *st = (now, tokens);
         if tokens < 0.0 {
@@ -51,6 +56,10 @@ mod tests {
             t.acquire(100).await;
         }
         // 5000 keys at 1000/s: at least ~4.9 s (the burst is 100).
-        assert!(start.elapsed() >= Duration::from_millis(4800), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(4800),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

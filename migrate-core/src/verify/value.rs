@@ -50,12 +50,14 @@ impl KeyType {
 
 /// An integer reply, or an `UnexpectedReply` error naming `cmd`.
 pub(crate) fn int(c: &Client, cmd: &str, f: &Frame) -> Result<i64, ClientError> {
-    f.as_integer().ok_or_else(|| c.unexpected(cmd, "integer", f))
+    f.as_integer()
+        .ok_or_else(|| c.unexpected(cmd, "integer", f))
 }
 
 /// A bulk/simple reply's bytes.
 pub(crate) fn bytes<'f>(c: &Client, cmd: &str, f: &'f Frame) -> Result<&'f Bytes, ClientError> {
-    f.as_bytes().ok_or_else(|| c.unexpected(cmd, "bulk string", f))
+    f.as_bytes()
+        .ok_or_else(|| c.unexpected(cmd, "bulk string", f))
 }
 
 /// An array reply's elements.
@@ -65,11 +67,18 @@ pub(crate) fn array<'f>(c: &Client, cmd: &str, f: &'f Frame) -> Result<&'f [Fram
 
 /// The elements of an array reply as byte strings (a nil element is an error).
 pub(crate) fn bulk_list(c: &Client, cmd: &str, f: &Frame) -> Result<Vec<Bytes>, ClientError> {
-    array(c, cmd, f)?.iter().map(|e| bytes(c, cmd, e).cloned()).collect()
+    array(c, cmd, f)?
+        .iter()
+        .map(|e| bytes(c, cmd, e).cloned())
+        .collect()
 }
 
 /// A `SCAN`-family reply: `(cursor, elements)`.
-pub(crate) fn scan_reply(c: &Client, cmd: &str, f: &Frame) -> Result<(Bytes, Vec<Bytes>), ClientError> {
+pub(crate) fn scan_reply(
+    c: &Client,
+    cmd: &str,
+    f: &Frame,
+) -> Result<(Bytes, Vec<Bytes>), ClientError> {
     let a = array(c, cmd, f)?;
     match a {
         [cur, items] => Ok((bytes(c, cmd, cur)?.clone(), bulk_list(c, cmd, items)?)),
@@ -99,10 +108,14 @@ pub(crate) fn ttl_difference(src: i64, tgt: i64, tolerance_ms: i64) -> Option<St
         (s, t) if s >= 0 && t >= 0 => {
             let d = (s - t).abs();
             (d > tolerance_ms).then(|| {
-                format!("ttl {s} ms on source, {t} ms on target (off by {d} ms > {tolerance_ms} ms)")
+                format!(
+                    "ttl {s} ms on source, {t} ms on target (off by {d} ms > {tolerance_ms} ms)"
+                )
             })
         }
-        (s, t) => Some(format!("key vanished during the check (PTTL {s} on source, {t} on target)")),
+        (s, t) => Some(format!(
+            "key vanished during the check (PTTL {s} on source, {t} on target)"
+        )),
     }
 }
 
@@ -135,16 +148,21 @@ mod tests {
 
     #[test]
     fn scores_are_exact() {
-        let a = parse_score(b"0.12345678901234567").unwrap();
-        let b = parse_score(b"0.12345678901234568").unwrap();
-        assert!(same_score(a, a));
-        assert!(!same_score(a, b) || a.to_bits() == b.to_bits());
-        let x = parse_score(b"1.2345678901234001").unwrap();
-        let y = parse_score(b"1.2345678901234").unwrap();
+        // Different texts of the same double are equal (`%.17g` vs shortest round-trip).
+        let a = parse_score(b"0.1").unwrap();
+        assert!(same_score(a, parse_score(b"0.10000000000000001").unwrap()));
+        // A change in the 15th significant digit is a difference.
+        let x = parse_score(b"1.23456789012345").unwrap();
+        let y = parse_score(b"1.23456789012346").unwrap();
         assert!(!same_score(x, y), "15th significant digit must count");
+        // So is one ulp.
+        assert!(!same_score(x, f64::from_bits(x.to_bits() + 1)));
         assert!(same_score(parse_score(b"inf").unwrap(), f64::INFINITY));
         assert!(same_score(parse_score(b"-inf").unwrap(), f64::NEG_INFINITY));
-        assert!(!same_score(parse_score(b"-0").unwrap(), parse_score(b"0").unwrap()));
+        assert!(!same_score(
+            parse_score(b"-0").unwrap(),
+            parse_score(b"0").unwrap()
+        ));
         assert!(parse_score(b"abc").is_none());
     }
 
@@ -152,7 +170,9 @@ mod tests {
     fn ttl_rules() {
         assert_eq!(ttl_difference(-1, -1, 0), None);
         assert_eq!(ttl_difference(10_000, 9_500, 1000), None);
-        assert!(ttl_difference(10_000, 8_000, 1000).unwrap().contains("off by 2000"));
+        assert!(ttl_difference(10_000, 8_000, 1000)
+            .unwrap()
+            .contains("off by 2000"));
         assert!(ttl_difference(-1, 5, 1000).unwrap().contains("no expiry"));
         assert!(ttl_difference(5, -1, 1000).unwrap().contains("no expiry"));
         assert!(ttl_difference(-2, 5, 1000).unwrap().contains("vanished"));
@@ -161,7 +181,10 @@ mod tests {
     #[test]
     fn stream_ids() {
         assert_eq!(next_stream_id(b"5-3").as_deref(), Some("5-4"));
-        assert_eq!(next_stream_id(b"5-18446744073709551615").as_deref(), Some("6-0"));
+        assert_eq!(
+            next_stream_id(b"5-18446744073709551615").as_deref(),
+            Some("6-0")
+        );
         assert_eq!(next_stream_id(b"x"), None);
     }
 }

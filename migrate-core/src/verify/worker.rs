@@ -14,6 +14,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use resp_codec::Frame;
 
+use super::compare::{compare_hash, compare_list, compare_set, compare_zset, first_byte_diff};
 use super::report::Category;
 use super::throttle::Throttle;
 use super::value::{self, bytes, int, scan_reply, ttl_difference, KeyType};
@@ -33,6 +34,12 @@ pub(crate) struct Settings {
     pub first_elems: usize,
     pub target_version: ServerVersion,
     pub throttle: Option<Arc<Throttle>>,
+    /// Both servers run the same version (4.0+): compare `DUMP` payloads first.
+    pub dump_fast_path: bool,
+    /// Largest `MEMORY USAGE` estimate of a key compared by `DUMP`.
+    pub dump_max_bytes: u64,
+    /// `DUMP` bytes (estimated) per batch and side; further keys go the structural way.
+    pub dump_batch_bytes: u64,
 }
 
 /// Which pass found a difference (decides how it is re-checked).
@@ -104,7 +111,7 @@ pub(crate) async fn round_trip(c: &mut Client) -> Result<Vec<Frame>, ClientError
 
 /// Round trip on both connections at once; the first reply is skipped on each side when a
 /// `SELECT` was queued first (its error becomes `Err`).
-async fn both(
+pub(crate) async fn both(
     src: &mut Client,
     s_sel: bool,
     tgt: &mut Client,
@@ -127,7 +134,12 @@ fn strip_select(c: &Client, sel: bool, v: &mut Vec<Frame>) -> Result<(), ClientE
 }
 
 /// An error reply in a batch becomes `Err` naming the command and key.
-fn ok<'f>(c: &Client, cmd: &str, key: &[u8], f: &'f Frame) -> Result<&'f Frame, ClientError> {
+pub(crate) fn ok<'f>(
+    c: &Client,
+    cmd: &str,
+    key: &[u8],
+    f: &'f Frame,
+) -> Result<&'f Frame, ClientError> {
     match f.error_message() {
         Some(m) => Err(c.server_error(&[cmd.as_bytes(), key], m)),
         None => Ok(f),
@@ -135,8 +147,9 @@ fn ok<'f>(c: &Client, cmd: &str, key: &[u8], f: &'f Frame) -> Result<&'f Frame, 
 }
 
 impl Worker {
-    /// Compares `keys` of source db `sdb` with target db `tdb`; differences go to `out`.
-    pub(crate) async fn forward(
+    /// Compares `keys` of source db `sdb` with target db `tdb` structurally (type, TTL,
+    /// value by value); differences go to `out`.
+    pub(crate) async fn structural(
         &mut self,
         sdb: u32,
         tdb: u32,
@@ -145,9 +158,6 @@ impl Worker {
     ) -> Result<(), ClientError> {
         if keys.is_empty() {
             return Ok(());
-        }
-        if let Some(t) = &self.s.throttle {
-            t.acquire(keys.len() as u64).await;
         }
         // Pass 1: TYPE + PTTL.
         let s_sel = self.src.queue_select(sdb);
@@ -206,7 +216,11 @@ impl Worker {
                     continue;
                 }
                 (_, KeyType::None) => {
-                    out.push(found(Category::MissingOnTarget, k, "key missing on target".into()));
+                    out.push(found(
+                        Category::MissingOnTarget,
+                        k,
+                        "key missing on target".into(),
+                    ));
                     continue;
                 }
                 (s, t) if s != t => {
@@ -258,6 +272,9 @@ impl Worker {
         }
         if let Some(t) = &self.s.throttle {
             t.acquire(keys.len() as u64).await;
+        }
+        if !confirm && self.all_on_source(sdbs, keys).await? {
+            return Ok(());
         }
         let mut present = vec![false; keys.len()];
         let mut sels = Vec::new();
@@ -323,6 +340,35 @@ impl Worker {
         Ok(())
     }
 
+    /// One multi-key `EXISTS` per source db: whether every key exists in one of them (the
+    /// common case, settled in a single command instead of one per key).
+    async fn all_on_source(&mut self, sdbs: &[u32], keys: &[Bytes]) -> Result<bool, ClientError> {
+        for &sdb in sdbs {
+            let sel = self.src.queue_select(sdb);
+            let mut args: Vec<&[u8]> = Vec::with_capacity(keys.len() + 1);
+            args.push(b"EXISTS");
+            args.extend(keys.iter().map(|k| &k[..]));
+            self.src.queue(&args);
+            let mut r = round_trip(&mut self.src).await?;
+            strip_select(&self.src, sel, &mut r)?;
+            let n = match r.first() {
+                Some(f) => int(&self.src, "EXISTS", ok(&self.src, "EXISTS", &keys[0], f)?)?,
+                None => {
+                    return Err(ClientError::UnexpectedReply {
+                        addr: self.src.addr().to_owned(),
+                        command: "EXISTS".into(),
+                        expected: "a reply",
+                        got: "nothing".into(),
+                    })
+                }
+            };
+            if n == keys.len() as i64 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn key_type(&self, source: bool, key: &[u8], f: &Frame) -> Result<KeyType, ClientError> {
         let c = if source { &self.src } else { &self.tgt };
         let f = ok(c, "TYPE", key, f)?;
@@ -346,13 +392,18 @@ impl Worker {
         Ok(match t {
             KeyType::String => {
                 if sl != tl {
-                    return Ok(First::Differs(format!("string length {sl} on source, {tl} on target")));
+                    return Ok(First::Differs(format!(
+                        "string length {sl} on source, {tl} on target"
+                    )));
                 }
                 let (x, y) = (bytes(src, "GETRANGE", sd)?, bytes(tgt, "GETRANGE", td)?);
                 if let Some(d) = first_byte_diff(x, y) {
                     First::Differs(format!("string differs at byte {d}"))
                 } else if (x.len() as i64) < sl {
-                    First::Deep(Deep::String { from: x.len() as u64, len: sl as u64 })
+                    First::Deep(Deep::String {
+                        from: x.len() as u64,
+                        len: sl as u64,
+                    })
                 } else {
                     First::Equal
                 }
@@ -360,10 +411,15 @@ impl Worker {
             KeyType::List | KeyType::ZSet => {
                 let what = if *t == KeyType::List { "list" } else { "zset" };
                 if sl != tl {
-                    return Ok(First::Differs(format!("{what} length {sl} on source, {tl} on target")));
+                    return Ok(First::Differs(format!(
+                        "{what} length {sl} on source, {tl} on target"
+                    )));
                 }
                 let cmd = cmds.1;
-                let (x, y) = (value::bulk_list(src, cmd, sd)?, value::bulk_list(tgt, cmd, td)?);
+                let (x, y) = (
+                    value::bulk_list(src, cmd, sd)?,
+                    value::bulk_list(tgt, cmd, td)?,
+                );
                 let d = if *t == KeyType::List {
                     compare_list(0, &x, &y)
                 } else {
@@ -372,9 +428,15 @@ impl Worker {
                 match d {
                     Some(d) => First::Differs(d),
                     None if sl > n => First::Deep(if *t == KeyType::List {
-                        Deep::List { from: n as u64, len: sl as u64 }
+                        Deep::List {
+                            from: n as u64,
+                            len: sl as u64,
+                        }
                     } else {
-                        Deep::ZSet { from: n as u64, len: sl as u64 }
+                        Deep::ZSet {
+                            from: n as u64,
+                            len: sl as u64,
+                        }
                     }),
                     None => First::Equal,
                 }
@@ -386,7 +448,11 @@ impl Worker {
                 let complete = &sc[..] == b"0" && &tc[..] == b"0";
                 let what = if *t == KeyType::Set { "set" } else { "hash" };
                 if complete {
-                    let d = if *t == KeyType::Set { compare_set(x, y) } else { compare_hash(x, y) };
+                    let d = if *t == KeyType::Set {
+                        compare_set(x, y)
+                    } else {
+                        compare_hash(x, y)
+                    };
                     match d {
                         Some(d) => First::Differs(d),
                         None => First::Equal,
@@ -394,7 +460,11 @@ impl Worker {
                 } else if sl != tl {
                     First::Differs(format!("{what} size {sl} on source, {tl} on target"))
                 } else {
-                    First::Deep(if *t == KeyType::Set { Deep::Set } else { Deep::Hash })
+                    First::Deep(if *t == KeyType::Set {
+                        Deep::Set
+                    } else {
+                        Deep::Hash
+                    })
                 }
             }
             KeyType::Stream => First::Deep(Deep::Stream),
@@ -416,7 +486,14 @@ fn first_cmds(t: &KeyType) -> (&'static str, &'static str) {
 }
 
 /// Queues the first fetch of a key; `false` when its type has none (streams, modules).
-fn queue_first(c: &mut Client, t: &KeyType, k: &[u8], last: &str, count: &str, blast: &str) -> bool {
+fn queue_first(
+    c: &mut Client,
+    t: &KeyType,
+    k: &[u8],
+    last: &str,
+    count: &str,
+    blast: &str,
+) -> bool {
     let l = last.as_bytes();
     match t {
         KeyType::String => {
@@ -442,118 +519,4 @@ fn queue_first(c: &mut Client, t: &KeyType, k: &[u8], last: &str, count: &str, b
         _ => return false,
     }
     true
-}
-
-/// Index of the first differing byte (or of the end of the shorter one).
-pub(crate) fn first_byte_diff(x: &[u8], y: &[u8]) -> Option<usize> {
-    if x == y {
-        return None;
-    }
-    Some(x.iter().zip(y).position(|(a, b)| a != b).unwrap_or(x.len().min(y.len())))
-}
-
-/// Compares list chunks starting at index `base`.
-pub(crate) fn compare_list(base: u64, x: &[Bytes], y: &[Bytes]) -> Option<String> {
-    for (i, (a, b)) in x.iter().zip(y).enumerate() {
-        if a != b {
-            return Some(format!(
-                "list element {} differs: {} on source, {} on target",
-                base + i as u64,
-                value::show(a),
-                value::show(b)
-            ));
-        }
-    }
-    (x.len() != y.len()).then(|| {
-        format!("list element {} exists on one side only", base + x.len().min(y.len()) as u64)
-    })
-}
-
-/// Compares `[member, score, ...]` chunks (by rank, from `base`), scores bit-exact.
-pub(crate) fn compare_zset(base: u64, x: &[Bytes], y: &[Bytes]) -> Option<String> {
-    for (i, (a, b)) in x.chunks(2).zip(y.chunks(2)).enumerate() {
-        let rank = base + i as u64;
-        let [am, asc] = a else { return Some(format!("zset reply truncated at rank {rank}")) };
-        let [bm, bsc] = b else { return Some(format!("zset reply truncated at rank {rank}")) };
-        if am != bm {
-            return Some(format!(
-                "zset member at rank {rank} differs: {} on source, {} on target",
-                value::show(am),
-                value::show(bm)
-            ));
-        }
-        match (value::parse_score(asc), value::parse_score(bsc)) {
-            (Some(p), Some(q)) if value::same_score(p, q) => {}
-            _ => {
-                return Some(format!(
-                    "zset member {} score {} on source, {} on target",
-                    value::show(am),
-                    String::from_utf8_lossy(asc),
-                    String::from_utf8_lossy(bsc)
-                ))
-            }
-        }
-    }
-    (x.len() != y.len()).then(|| format!("zset rank {} exists on one side only", base + (x.len().min(y.len()) / 2) as u64))
-}
-
-/// Compares two complete member lists as sets.
-pub(crate) fn compare_set(mut x: Vec<Bytes>, mut y: Vec<Bytes>) -> Option<String> {
-    x.sort_unstable();
-    x.dedup();
-    y.sort_unstable();
-    y.dedup();
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() || j < y.len() {
-        match (x.get(i), y.get(j)) {
-            (Some(a), Some(b)) if a == b => {
-                i += 1;
-                j += 1;
-            }
-            (Some(a), b) if b.is_none_or(|b| a < b) => {
-                return Some(format!("set member {} missing on target", value::show(a)))
-            }
-            (_, Some(b)) => return Some(format!("set member {} only on target", value::show(b))),
-            _ => break,
-        }
-    }
-    None
-}
-
-/// Compares two complete `[field, value, ...]` lists as maps.
-pub(crate) fn compare_hash(x: Vec<Bytes>, y: Vec<Bytes>) -> Option<String> {
-    let pairs = |v: Vec<Bytes>| {
-        let mut it = v.into_iter();
-        let mut out = Vec::new();
-        while let (Some(f), Some(v)) = (it.next(), it.next()) {
-            out.push((f, v));
-        }
-        out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        out.dedup_by(|a, b| a.0 == b.0);
-        out
-    };
-    let (x, y) = (pairs(x), pairs(y));
-    let (mut i, mut j) = (0, 0);
-    while i < x.len() || j < y.len() {
-        match (x.get(i), y.get(j)) {
-            (Some(a), Some(b)) if a.0 == b.0 => {
-                if a.1 != b.1 {
-                    return Some(format!(
-                        "hash field {} is {} on source, {} on target",
-                        value::show(&a.0),
-                        value::show(&a.1),
-                        value::show(&b.1)
-                    ));
-                }
-                i += 1;
-                j += 1;
-            }
-            (Some(a), b) if b.is_none_or(|b| a.0 < b.0) => {
-                return Some(format!("hash field {} missing on target", value::show(&a.0)))
-            }
-            (_, Some(b)) => return Some(format!("hash field {} only on target", value::show(&b.0))),
-            _ => break,
-        }
-    }
-    None
 }

@@ -8,8 +8,10 @@
 
 use test_support::{Conn, Reply, Version};
 
-/// Long TTLs (ms) so nothing expires during a test.
-pub const TTL_MS: u64 = 3_600_000;
+/// The absolute expiry (ms since the epoch, 2100-01-01) of every key with a TTL: fixed, so
+/// that two servers filled at different moments hold the same expiries, and far enough
+/// that nothing expires during a test.
+pub const EXPIRE_AT_MS: u64 = 4_102_444_800_000;
 
 /// Keys the tests inject differences into (all in db 0 unless named otherwise).
 pub mod keys {
@@ -40,7 +42,10 @@ pub mod keys {
 fn ok(c: &mut Conn, args: &[&[u8]]) -> Reply {
     let r = c.cmd(args).expect("command I/O");
     if let Reply::Error(e) = &r {
-        let argv: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let argv: Vec<String> = args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
         panic!("{argv:?} failed: {e}");
     }
     r
@@ -71,7 +76,7 @@ pub fn fill(c: &mut Conn, version: Version) {
 
 fn fill_db(c: &mut Conn, db: u32, version: Version) {
     let mut cmds: Vec<Vec<Vec<u8>>> = Vec::new();
-    let ttl = TTL_MS.to_string();
+    let ttl = EXPIRE_AT_MS.to_string();
     // Strings: ints, short, long, with TTLs, empty.
     for i in 0..60 {
         let k = format!("str:{db}:{i}");
@@ -83,7 +88,7 @@ fn fill_db(c: &mut Conn, db: u32, version: Version) {
         };
         cmds.push(v(&[b"SET", k.as_bytes(), val.as_bytes()]));
         if i % 5 == 0 {
-            cmds.push(v(&[b"PEXPIRE", k.as_bytes(), ttl.as_bytes()]));
+            cmds.push(v(&[b"PEXPIREAT", k.as_bytes(), ttl.as_bytes()]));
         }
     }
     // Small collections of every type.
@@ -98,7 +103,14 @@ fn fill_db(c: &mut Conn, db: u32, version: Version) {
         let mut zadd = v(&[b"ZADD", z.as_bytes()]);
         for j in 0..(5 + i) {
             rpush.push(format!("e{j}").into_bytes());
-            sadd.push(if i % 2 == 0 { j.to_string() } else { format!("m{j}") }.into_bytes());
+            sadd.push(
+                if i % 2 == 0 {
+                    j.to_string()
+                } else {
+                    format!("m{j}")
+                }
+                .into_bytes(),
+            );
             hmset.push(format!("f{j}").into_bytes());
             hmset.push(format!("v{j}-{i}").into_bytes());
             zadd.push(format!("{}", j as f64 * 1.5 - 3.0).into_bytes());
@@ -106,12 +118,21 @@ fn fill_db(c: &mut Conn, db: u32, version: Version) {
         }
         cmds.extend([rpush, sadd, hmset, zadd]);
         if i % 3 == 0 {
-            cmds.push(v(&[b"PEXPIRE", l.as_bytes(), ttl.as_bytes()]));
-            cmds.push(v(&[b"PEXPIRE", h.as_bytes(), ttl.as_bytes()]));
+            cmds.push(v(&[b"PEXPIREAT", l.as_bytes(), ttl.as_bytes()]));
+            cmds.push(v(&[b"PEXPIREAT", h.as_bytes(), ttl.as_bytes()]));
         }
     }
     // Geo (a zset) and a bitmap (a string).
-    cmds.push(v(&[b"GEOADD", b"geo:places", b"13.361389", b"38.115556", b"Palermo", b"15.087269", b"37.502669", b"Catania"]));
+    cmds.push(v(&[
+        b"GEOADD",
+        b"geo:places",
+        b"13.361389",
+        b"38.115556",
+        b"Palermo",
+        b"15.087269",
+        b"37.502669",
+        b"Catania",
+    ]));
     cmds.push(v(&[b"SETBIT", b"bitmap:flags", b"1000", b"1"]));
     cmds.push(v(&[b"SETBIT", b"bitmap:flags", b"7", b"1"]));
     pipe(c, cmds);
@@ -120,14 +141,22 @@ fn fill_db(c: &mut Conn, db: u32, version: Version) {
     }
     let mut cmds: Vec<Vec<Vec<u8>>> = Vec::new();
     cmds.push(v(&[b"SET", keys::STRING.as_bytes(), b"hello"]));
-    let big: String = (0..12_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let big: String = (0..12_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
     cmds.push(v(&[b"SET", keys::BIG_STRING.as_bytes(), big.as_bytes()]));
     let mut l = v(&[b"RPUSH", keys::LIST.as_bytes()]);
     for j in 0..300 {
         l.push(format!("item-{j}").into_bytes());
     }
     cmds.push(l);
-    cmds.push(v(&[b"RPUSH", keys::SMALL_LIST.as_bytes(), b"a", b"b", b"c"]));
+    cmds.push(v(&[
+        b"RPUSH",
+        keys::SMALL_LIST.as_bytes(),
+        b"a",
+        b"b",
+        b"c",
+    ]));
     cmds.push(v(&[
         b"ZADD",
         keys::ZSET.as_bytes(),
@@ -147,9 +176,22 @@ fn fill_db(c: &mut Conn, db: u32, version: Version) {
         s.push(format!("member-{j}").into_bytes());
     }
     cmds.push(s);
-    cmds.push(v(&[b"HMSET", keys::HASH.as_bytes(), b"name", b"ada", b"lang", b"en", b"n", b"42"]));
+    cmds.push(v(&[
+        b"HMSET",
+        keys::HASH.as_bytes(),
+        b"name",
+        b"ada",
+        b"lang",
+        b"en",
+        b"n",
+        b"42",
+    ]));
     cmds.push(v(&[b"SET", keys::WITH_TTL.as_bytes(), b"expiring"]));
-    cmds.push(v(&[b"PEXPIRE", keys::WITH_TTL.as_bytes(), ttl.as_bytes()]));
+    cmds.push(v(&[
+        b"PEXPIREAT",
+        keys::WITH_TTL.as_bytes(),
+        ttl.as_bytes(),
+    ]));
     cmds.push(v(&[b"PFADD", keys::HLL.as_bytes(), b"a", b"b", b"c", b"d"]));
     cmds.push(v(&[b"SET", keys::BINARY, b"\x00\x01\xfe\xffbinary value"]));
     cmds.push(v(&[b"RPUSH", b"\xff\xfe-list", b"\x00", b"\xff"]));
@@ -166,13 +208,50 @@ fn fill_stream(c: &mut Conn) {
     for i in 1..=12 {
         let id = format!("1700000000000-{i}");
         let item = format!("item-{i}");
-        ok(c, &[b"XADD", s, id.as_bytes(), b"item", item.as_bytes(), b"qty", i.to_string().as_bytes()]);
+        ok(
+            c,
+            &[
+                b"XADD",
+                s,
+                id.as_bytes(),
+                b"item",
+                item.as_bytes(),
+                b"qty",
+                i.to_string().as_bytes(),
+            ],
+        );
     }
     ok(c, &[b"XDEL", s, b"1700000000000-12"]);
     ok(c, &[b"XGROUP", b"CREATE", s, b"g1", b"0"]);
     ok(c, &[b"XGROUP", b"CREATE", s, b"g2", b"$"]);
-    ok(c, &[b"XREADGROUP", b"GROUP", b"g1", b"alice", b"COUNT", b"3", b"STREAMS", s, b">"]);
-    ok(c, &[b"XREADGROUP", b"GROUP", b"g1", b"bob", b"COUNT", b"2", b"STREAMS", s, b">"]);
+    ok(
+        c,
+        &[
+            b"XREADGROUP",
+            b"GROUP",
+            b"g1",
+            b"alice",
+            b"COUNT",
+            b"3",
+            b"STREAMS",
+            s,
+            b">",
+        ],
+    );
+    ok(
+        c,
+        &[
+            b"XREADGROUP",
+            b"GROUP",
+            b"g1",
+            b"bob",
+            b"COUNT",
+            b"2",
+            b"STREAMS",
+            s,
+            b">",
+        ],
+    );
     ok(c, &[b"XACK", s, b"g1", b"1700000000000-2"]);
 }
 
