@@ -1,6 +1,11 @@
 //! Replays the committed fuzz seeds (`fuzz/corpus/<target>/seed-*`) through the fuzz
 //! targets' checks, and runs the same checks on arbitrary and mutated inputs with proptest,
 //! so the fuzz invariants hold under plain `cargo test`.
+//!
+//! Seeds: `seed-NNN` are hand-written (the vectors of `tests/vectors.rs` and friends, with
+//! the first byte(s) choosing the decoder configuration / piece sizes, see
+//! `common/fuzz_checks.rs`); `seed-fz-NNN` are inputs libFuzzer found covering new paths in
+//! 5-minute runs of each target (about 2 million executions each, no failure).
 #![allow(clippy::unwrap_used)]
 
 mod common;
