@@ -58,7 +58,9 @@ async fn wrong_password_old_and_new_servers() {
 #[tokio::test]
 async fn acl_user_without_replication_rights() {
     for v in [Version::V6_2, Version::V7_0] {
-        let server = RedisServer::start(v);
+        let server = RedisServer::builder(v)
+            .arg("repl-diskless-sync-delay", "0")
+            .start();
         let mut c = server.connect();
         c.ok(&[
             "ACL", "SETUSER", "app", "on", ">pw", "~*", "+@read", "+ping",

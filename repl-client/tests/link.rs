@@ -84,7 +84,9 @@ async fn slow_consumer_is_not_dropped_and_lag_is_visible() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn getack_reports_the_applied_offset() {
-    let server = RedisServer::start(Version::V7_0);
+    let server = RedisServer::builder(Version::V7_0)
+        .arg("repl-diskless-sync-delay", "0")
+        .start();
     let mut c = server.connect();
     let (handle, mut events) = start(&server.url(), config().build());
     let sync = full_sync(&mut events).await;
@@ -139,7 +141,9 @@ async fn getack_reports_the_applied_offset() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn master_restart_is_a_new_full_sync() {
-    let mut server = RedisServer::start(Version::V7_0);
+    let mut server = RedisServer::builder(Version::V7_0)
+        .arg("repl-diskless-sync-delay", "0")
+        .start();
     let mut c = server.connect();
     c.ok(&["SET", "old", "1"]);
     let (handle, mut events) = start(&server.url(), config().build());
@@ -181,7 +185,9 @@ async fn master_restart_is_a_new_full_sync() {
 }
 
 async fn rdb_only(version: Version) {
-    let server = RedisServer::start(version);
+    let server = RedisServer::builder(version)
+        .arg("repl-diskless-sync-delay", "0")
+        .start();
     let mut c = server.connect();
     populate(&mut c, 40);
     let (_handle, mut events) = start(&server.url(), config().rdb_only(true).build());
@@ -204,7 +210,9 @@ async fn rdb_only_v5_0_emulated() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replica_of_the_source_serves_us_and_nomasterlink_is_retried() {
-    let master = RedisServer::start(Version::V7_0);
+    let master = RedisServer::builder(Version::V7_0)
+        .arg("repl-diskless-sync-delay", "0")
+        .start();
     let replica = RedisServer::builder(Version::V7_0)
         .arg("repl-diskless-sync-delay", "0")
         .arg("replicaof", &format!("127.0.0.1 {}", master.port()))

@@ -102,6 +102,7 @@ pub fn tls_server(certs: &Certs, auth_clients: bool) -> (test_support::RedisServ
         .arg("tls-ca-cert-file", &Certs::path(&certs.ca))
         .arg("tls-auth-clients", if auth_clients { "yes" } else { "no" })
         .arg("tls-replication", "yes")
+        .arg("repl-diskless-sync-delay", "0")
         .start();
     (server, tls_port)
 }
