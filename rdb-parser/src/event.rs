@@ -503,7 +503,7 @@ impl<'a> Iterator for StreamEntryIter<'a> {
             [Item::Id(id), Item::U(n), ..] => (*id, *n as usize),
             _ => return None,
         };
-        let end = (2 + n.checked_mul(2)?).min(self.rest.len());
+        let end = n.checked_mul(2)?.checked_add(2)?.min(self.rest.len());
         let fields = &self.rest[2..end];
         self.rest = &self.rest[end..];
         Some(StreamEntry {

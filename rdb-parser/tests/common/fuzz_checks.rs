@@ -226,7 +226,7 @@ pub fn check_chunked(data: &[u8]) {
         }
     };
     let whole = run_with(&input, make(), || usize::MAX, &policy);
-    let mut rng = Rng(u64::from(ctl[1]) * 0x9E37_79B9_7F4A_7C15 + 1);
+    let mut rng = Rng(u64::from(ctl[1]).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let max = 1 + u64::from(ctl[1] % 17);
     let split = run_with(&input, make(), || 1 + rng.below(max) as usize, &policy);
     assert_eq!(whole, split);
