@@ -413,20 +413,17 @@ fn payload_too_new(payload: &[u8], caps: &TargetCaps) -> bool {
 
 /// `SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]`.
 fn set<A: AsRef<[u8]>>(argv: &[A], caps: &TargetCaps) -> Result<Compat, Incompatible> {
+    // Options this parser does not know (newer servers', e.g. Valkey's IFEQ) or malformed
+    // ones leave the command unchanged: the target judges it, and a rejection is reported.
     let mut cond: Option<Vec<u8>> = None;
     let mut rel: Option<(Vec<u8>, Vec<u8>)> = None; // EX/PX and value
     let mut abs_ms: Option<Vec<u8>> = None;
     let mut keepttl = false;
     let mut get = false;
     let mut i = 3;
-    let bad = || Incompatible {
-        command: "SET".into(),
-        target: caps.version,
-        reason: "malformed SET options".to_owned(),
-    };
     while i < argv.len() {
         let x = argv[i].as_ref();
-        let val = || argv.get(i + 1).map(|v| v.as_ref().to_vec()).ok_or_else(bad);
+        let val = argv.get(i + 1).map(|v| v.as_ref().to_vec());
         if eq(x, "NX") || eq(x, "XX") {
             cond = Some(x.to_vec());
         } else if eq(x, "GET") {
@@ -434,17 +431,25 @@ fn set<A: AsRef<[u8]>>(argv: &[A], caps: &TargetCaps) -> Result<Compat, Incompat
         } else if eq(x, "KEEPTTL") {
             keepttl = true;
         } else if eq(x, "EX") || eq(x, "PX") {
-            rel = Some((x.to_vec(), val()?));
+            let Some(v) = val else {
+                return Ok(Compat::Unchanged);
+            };
+            rel = Some((x.to_vec(), v));
             i += 1;
         } else if eq(x, "PXAT") {
-            abs_ms = Some(val()?);
+            let Some(v) = val else {
+                return Ok(Compat::Unchanged);
+            };
+            abs_ms = Some(v);
             i += 1;
         } else if eq(x, "EXAT") {
-            let s = num(&val()?).ok_or_else(bad)?;
-            abs_ms = Some(s.saturating_mul(1000).to_string().into_bytes());
+            let Some(secs) = val.as_deref().and_then(num) else {
+                return Ok(Compat::Unchanged);
+            };
+            abs_ms = Some(secs.saturating_mul(1000).to_string().into_bytes());
             i += 1;
         } else {
-            return Err(bad());
+            return Ok(Compat::Unchanged);
         }
         i += 1;
     }
@@ -456,7 +461,9 @@ fn set<A: AsRef<[u8]>>(argv: &[A], caps: &TargetCaps) -> Result<Compat, Incompat
         return Ok(Compat::Unchanged);
     }
     let k = argv[1].as_ref().to_vec();
-    let v = argv.get(2).map(|x| x.as_ref().to_vec()).ok_or_else(bad)?;
+    let Some(v) = argv.get(2).map(|x| x.as_ref().to_vec()) else {
+        return Ok(Compat::Unchanged);
+    };
     if keepttl && !caps.at_least(6, 0) {
         let mut e = vec![b"EVAL".to_vec(), KEEPTTL_LUA.to_vec(), b"1".to_vec(), k, v];
         e.extend(cond);
