@@ -224,6 +224,8 @@ pub enum Event<'a> {
     },
     /// A key's record starts; value events follow, then [`Event::KeyEnd`].
     /// Call [`crate::Parser::set_view`] now to choose how this value is delivered.
+    /// An empty collection (which Redis 6.2.7+/7.0+ skip on load and a `RESTORE` rejects)
+    /// arrives as `KeyStart` + `KeyEnd` with no element batch in between.
     KeyStart(KeyStart<'a>),
     /// A piece of a string value. Every string value yields at least one chunk.
     StringChunk {

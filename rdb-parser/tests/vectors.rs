@@ -285,3 +285,38 @@ fn decoded_values_are_exact() {
     assert_eq!(h[&b"a".to_vec()].1, Some(1_800_000_000_000));
     assert_eq!(h[&b"b".to_vec()].1, None);
 }
+
+#[test]
+fn every_opcode_is_reported() {
+    let good = corpus::good();
+    let log = |name: &str| {
+        let (_, data) = good.iter().find(|g| g.0 == name).unwrap();
+        let (log, err) = run_whole(data, Parser::new());
+        assert!(err.is_none(), "{name}: {err:?}");
+        log.join("\n")
+    };
+    let v7 = log("v7");
+    assert!(v7.contains("@9 Aux redis-ver = 3.2.6"), "{v7}");
+    assert!(v7.contains("Aux redis-bits = 64"), "{v7}");
+    assert!(v7.contains("ResizeDb 2 0"), "{v7}");
+    let v9 = log("v9");
+    assert!(
+        v9.contains("ModuleAux MBbloom-- 2 1 \\x02\\x07\\x05\\x03cfg\\x00"),
+        "{v9}"
+    );
+    assert!(v9.contains("ModuleAux MBbloom-- 2 2 \\x04"), "{v9}");
+    assert!(v9.contains("Module 0x3016e5a289bef802"), "{v9}");
+    let v10 = log("v10");
+    assert!(v10.contains("Function #!lua name=lib"), "{v10}");
+    let v12 = log("v12");
+    assert!(v12.contains("SlotInfo 866 2 1"), "{v12}");
+    let vk = log("valkey80");
+    assert!(vk.contains("Header 80 Valkey"), "{vk}");
+    assert!(
+        vk.contains("SlotImport jjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjjj [(0, 100), (5000, 5460)]"),
+        "{vk}"
+    );
+    let v1 = log("v1");
+    assert!(v1.contains("SelectDb 15"), "{v1}");
+    assert!(v1.ends_with("Eof None false\nDone +0"), "{v1}");
+}
