@@ -154,7 +154,8 @@ impl Decoder {
     /// split as shell words with Redis's quoting rules, at most
     /// [`Limits::max_inline_len`] bytes), returned as an array of bulk strings whose
     /// `wire_len` is the line's length. Empty lines are skipped and counted in
-    /// [`Decoded::skipped`].
+    /// [`Decoded::skipped`]. A multibulk `*0` or `*-1` is returned as it is (an empty
+    /// array, a null array) — Redis ignores those; the caller decides.
     pub fn inline_commands(mut self, on: bool) -> Decoder {
         self.inline = on;
         self
