@@ -89,6 +89,7 @@ pub fn check_decode(data: &[u8]) {
             "poisoned decoder repeats its error"
         );
     }
+    check_other_entry_points(sel, input);
     for d in &frames {
         if inline || has_double(&d.frame) {
             continue; // inline commands and doubles have several spellings
@@ -104,6 +105,32 @@ pub fn check_decode(data: &[u8]) {
             "re-encoded frame decodes back"
         );
         assert!(enc.is_empty());
+    }
+}
+
+/// The other entry points on the same bytes: `decode_command` (frames that are not
+/// commands are errors, never panics) and `decode_payload_header` then resuming.
+fn check_other_entry_points(sel: u8, input: &[u8]) {
+    let mut dec = decoder(sel);
+    let mut buf = BytesMut::from(input);
+    let mut total = 0u64;
+    while let Ok(Some(c)) = dec.decode_command(&mut buf) {
+        assert!(!c.argv().is_empty());
+        total += c.wire_len() as u64;
+    }
+    assert!(total <= dec.position());
+    let mut dec = decoder(sel);
+    let mut buf = BytesMut::from(input);
+    if let Ok(Some(h)) = dec.decode_payload_header(&mut buf) {
+        assert_eq!(dec.position(), (h.wire_len + h.skipped) as u64);
+        let take = match h.payload {
+            resp_codec::PayloadLen::Exact(n) => n.min(buf.len() as u64) as usize,
+            resp_codec::PayloadLen::EofMark(_) => buf.len() / 2,
+        };
+        let _ = buf.split_to(take);
+        assert!(dec.note_raw_bytes(take as u64));
+        while let Ok(Some(_)) = dec.decode(&mut buf) {}
+        assert!(dec.position() <= input.len() as u64);
     }
 }
 
