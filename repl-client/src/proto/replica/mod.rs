@@ -1,14 +1,19 @@
-//! The sans-IO [`Replica`]: handshake, RDB transfer, command stream, ACK timer, resume.
+//! The sans-IO [`Replica`]: state, public API, timers and reconnects. The protocol steps
+//! are in `handshake_io`, `transfer` and `stream`.
+
+mod handshake_io;
+mod stream;
+mod transfer;
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use resp_codec::{encode_command, Decoder, Frame, Limits, PayloadLen};
+use resp_codec::{encode_command, Decoder, Limits};
 
 use super::config::{AckPolicy, ReplicaConfig, StartFrom};
-use super::event::{Event, StreamCommand};
-use super::handshake::{self, Refusal, Step};
+use super::event::Event;
+use super::handshake::Step;
 use super::mark::MarkFinder;
 use crate::error::Error;
 
@@ -216,7 +221,7 @@ impl Replica {
     }
     /// Database selected at the applied offset, when still known (`None` after the
     /// consumer fell more than 4096 database changes behind with its acks). To save a
-    /// position, prefer [`StreamCommand::db`] of the last applied command.
+    /// position, prefer [`StreamCommand::db`](crate::StreamCommand::db) of the last applied command.
     pub fn applied_db(&self) -> Option<u32> {
         match (self.cfg.ack_policy, self.select_floor) {
             (AckPolicy::Delivered, _) => Some(self.db),
@@ -267,7 +272,7 @@ impl Replica {
     // ----- inputs ----------------------------------------------------------------------
 
     /// The consumer applied everything up to and including `offset` (the `end` of a
-    /// [`StreamCommand`]). Offsets beyond what was delivered are clamped; going backwards
+    /// [`StreamCommand`](crate::StreamCommand)). Offsets beyond what was delivered are clamped; going backwards
     /// is ignored.
     pub fn ack(&mut self, offset: u64) {
         let offset = offset.min(self.delivered);
@@ -472,347 +477,6 @@ impl Replica {
             if !progressed {
                 return Ok(());
             }
-        }
-    }
-
-    fn process_handshake(&mut self, now: Instant) -> Result<bool, Error> {
-        let Some(d) = self
-            .decoder
-            .decode(&mut self.buf)
-            .map_err(|source| Error::Protocol {
-                offset: self.decoder.position(),
-                detail: format!("handshake reply: {source}"),
-            })?
-        else {
-            return Ok(false);
-        };
-        let Some(step) = self.steps.pop_front() else {
-            return Err(Error::Protocol {
-                offset: self.decoder.position(),
-                detail: format!("unexpected {} reply during the handshake", d.frame.kind()),
-            });
-        };
-        let (ok, text) = match &d.frame {
-            Frame::Simple(s) => (true, String::from_utf8_lossy(s).into_owned()),
-            Frame::Error(s) => (false, String::from_utf8_lossy(s).into_owned()),
-            other => {
-                return Err(Error::Protocol {
-                    offset: self.decoder.position(),
-                    detail: format!("{} reply to {}", other.kind(), step.command()),
-                })
-            }
-        };
-        if ok {
-            self.handshake_ok(now, step, &text)?;
-        } else {
-            self.handshake_err(now, step, &text)?;
-        }
-        let configured = matches!(
-            step,
-            Step::Auth | Step::ListeningPort | Step::Capa | Step::RdbOnly
-        );
-        if configured && self.steps.is_empty() && self.phase == Phase::Handshake {
-            self.send_psync();
-        }
-        Ok(self.phase == Phase::Handshake || self.phase == Phase::AwaitingRdb)
-    }
-
-    fn handshake_ok(&mut self, now: Instant, step: Step, text: &str) -> Result<(), Error> {
-        match step {
-            Step::Ping => self.send_after_ping(),
-            Step::Psync => {
-                if let Some((replid, offset)) = handshake::parse_fullresync(text) {
-                    self.begin_full_sync(replid, offset);
-                } else if let Some(new_id) = handshake::parse_continue(text) {
-                    if self.psync_full {
-                        return Err(Error::Protocol {
-                            offset: 0,
-                            detail: "+CONTINUE in reply to PSYNC ? -1".into(),
-                        });
-                    }
-                    self.continue_stream(now, new_id);
-                } else {
-                    return Err(Error::Protocol {
-                        offset: 0,
-                        detail: format!("unexpected PSYNC reply `+{text}`"),
-                    });
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn handshake_err(&mut self, now: Instant, step: Step, msg: &str) -> Result<(), Error> {
-        let code = msg.split(' ').next().unwrap_or("");
-        if step == Step::Ping
-            && self.cfg.password.is_some()
-            && (matches!(code, "NOAUTH" | "NOPERM") || msg.contains("operation not permitted"))
-        {
-            // Authentication comes next.
-            self.send_after_ping();
-            return Ok(());
-        }
-        match handshake::classify(&self.cfg, step, msg) {
-            Refusal::Fatal(e) => Err(e),
-            Refusal::Transient => {
-                self.retry(now, format!("{} refused for now: -{msg}", step.command()));
-                Ok(())
-            }
-            Refusal::Other => match step {
-                Step::ListeningPort | Step::Capa => Ok(()),
-                Step::RdbOnly => {
-                    self.rdb_only_emulated = true;
-                    Ok(())
-                }
-                Step::Psync if !self.cfg.rdb_only || self.rdb_only_emulated => {
-                    // A master without PSYNC (before 2.8): the old protocol.
-                    self.sync_only = true;
-                    encode_command(&mut self.out, ["SYNC"]);
-                    self.steps.push_back(Step::Sync);
-                    self.phase = Phase::AwaitingRdb;
-                    Ok(())
-                }
-                _ => Err(Error::Refused {
-                    command: step.command().into(),
-                    reply: format!("-{msg}"),
-                }),
-            },
-        }
-    }
-
-    fn send_after_ping(&mut self) {
-        let steps = handshake::after_ping(&self.cfg, self.local_port, &mut self.out);
-        self.steps.extend(steps);
-    }
-
-    fn send_psync(&mut self) {
-        let (id, off) = self.psync_args();
-        self.psync_full = id == "?";
-        encode_command(&mut self.out, ["PSYNC", id.as_str(), off.as_str()]);
-        self.steps.push_back(Step::Psync);
-    }
-
-    fn begin_full_sync(&mut self, replid: String, offset: u64) {
-        let ev = if self.delivered_anything {
-            Event::NewFullSync {
-                replid: replid.clone(),
-                offset,
-                previous_replid: self.replid.clone().filter(|s| !s.is_empty()),
-                previous_offset: self.resumable.then_some(self.delivered),
-            }
-        } else {
-            Event::FullResync {
-                replid: replid.clone(),
-                offset,
-            }
-        };
-        self.events.push_back(ev);
-        self.replid = Some(replid);
-        self.delivered = offset;
-        self.applied = offset;
-        self.offset = offset;
-        self.db = 0;
-        self.db_at_applied = 0;
-        self.selects.clear();
-        self.select_floor = None;
-        self.resumable = false;
-        self.delivered_anything = true;
-        self.rdb_bytes = 0;
-        self.phase = Phase::AwaitingRdb;
-        self.next_ack = None; // first ACK one interval after the first RDB byte
-    }
-
-    fn continue_stream(&mut self, now: Instant, new_id: Option<String>) {
-        if let Some(id) = new_id {
-            self.replid = Some(id);
-        }
-        // The master resends from applied+1; what was delivered beyond is replayed
-        // silently so the consumer sees no duplicate.
-        (self.offset, self.db) = self.resume_point();
-        self.phase = Phase::Streaming;
-        self.resumable = true;
-        self.link_ok();
-        self.next_ack = Some(now + self.cfg.ack_interval);
-        self.events.push_back(Event::Continue {
-            replid: self.replid.clone().unwrap_or_default(),
-            offset: self.delivered,
-        });
-    }
-
-    fn process_rdb_header(&mut self, now: Instant) -> Result<bool, Error> {
-        let first = self.buf.iter().copied().find(|&b| b != b'\n');
-        if first == Some(b'-') || first == Some(b'+') {
-            // The master aborted the sync (or a SYNC reply); treat the line as a reply.
-            let Some(d) = self
-                .decoder
-                .decode(&mut self.buf)
-                .map_err(|source| Error::Protocol {
-                    offset: self.offset,
-                    detail: format!("reply before the RDB: {source}"),
-                })?
-            else {
-                return Ok(false);
-            };
-            let text = d
-                .frame
-                .error_message()
-                .or(d.frame.as_bytes())
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .unwrap_or_default();
-            if d.frame.is_error() {
-                let step = self.steps.pop_front().unwrap_or(Step::Psync);
-                return match handshake::classify(&self.cfg, step, &text) {
-                    Refusal::Fatal(e) => Err(e),
-                    _ => {
-                        self.retry(now, format!("the master aborted the sync: -{text}"));
-                        Ok(false)
-                    }
-                };
-            }
-            return Err(Error::Protocol {
-                offset: self.offset,
-                detail: format!("`+{text}` where the RDB header was expected"),
-            });
-        }
-        let Some(h) = self
-            .decoder
-            .decode_payload_header(&mut self.buf)
-            .map_err(|source| Error::Protocol {
-                offset: self.offset,
-                detail: format!("RDB header: {source}"),
-            })?
-        else {
-            return Ok(false);
-        };
-        if self.steps.front() == Some(&Step::Sync) {
-            // The old protocol: no replication id, offsets count from 0.
-            self.steps.clear();
-            self.begin_full_sync(String::new(), 0);
-        }
-        self.rdb = Some(match h.payload {
-            PayloadLen::Exact(n) => Rdb::Sized { remaining: n },
-            PayloadLen::EofMark(mark) => Rdb::Eof(MarkFinder::new(mark)),
-        });
-        self.phase = Phase::RdbTransfer;
-        self.link_ok();
-        self.next_ack = Some(now + self.cfg.ack_interval);
-        Ok(true)
-    }
-
-    fn process_rdb(&mut self, now: Instant) -> Result<bool, Error> {
-        if self.buf.is_empty() && !matches!(self.rdb, Some(Rdb::Sized { remaining: 0 })) {
-            return Ok(false);
-        }
-        let done = match &mut self.rdb {
-            Some(Rdb::Sized { remaining }) => {
-                let n = usize::try_from(*remaining)
-                    .unwrap_or(usize::MAX)
-                    .min(self.buf.len());
-                let chunk = self.buf.split_to(n).freeze();
-                *remaining -= n as u64;
-                self.rdb_bytes += n as u64;
-                if !chunk.is_empty() {
-                    self.events.push_back(Event::RdbChunk(chunk));
-                }
-                *remaining == 0
-            }
-            Some(Rdb::Eof(finder)) => {
-                let (emit, done) = finder.scan(&mut self.buf);
-                if let Some(chunk) = emit {
-                    self.rdb_bytes += chunk.len() as u64;
-                    self.events.push_back(Event::RdbChunk(chunk));
-                }
-                done
-            }
-            None => {
-                return Err(Error::Protocol {
-                    offset: self.offset,
-                    detail: "no RDB state".into(),
-                })
-            }
-        };
-        if !done {
-            return Ok(false);
-        }
-        let diskless = matches!(self.rdb, Some(Rdb::Eof(_)));
-        self.rdb = None;
-        // Keep the decoder's byte count (used in its error offsets) in step.
-        let _ = self.decoder.note_raw_bytes(self.rdb_bytes);
-        self.events.push_back(Event::RdbDone {
-            bytes: self.rdb_bytes,
-        });
-        if self.cfg.rdb_only {
-            self.phase = Phase::Closed;
-            self.links.push_back(LinkAction::Close);
-            self.events.push_back(Event::Finished);
-            return Ok(false);
-        }
-        self.phase = Phase::Streaming;
-        self.resumable = !self.sync_only;
-        if diskless && !self.sync_only {
-            // The master starts the stream only on an ACK it receives after it noticed
-            // the end of the transfer: one now, then every interval (the timer).
-            self.send_ack();
-            self.next_ack = Some(now + self.cfg.ack_interval);
-        }
-        Ok(true)
-    }
-
-    fn process_stream(&mut self) -> Result<(), Error> {
-        loop {
-            let cmd = match self.decoder.decode_command(&mut self.buf) {
-                Ok(Some(c)) => c,
-                Ok(None) => return Ok(()),
-                Err(source) => {
-                    return Err(Error::Decode {
-                        offset: self.offset,
-                        source,
-                    })
-                }
-            };
-            let start = self.offset;
-            let end = start + cmd.wire_len() as u64;
-            self.offset = end;
-            if cmd.is("SELECT") {
-                let db = cmd
-                    .arg(0)
-                    .and_then(|a| std::str::from_utf8(a).ok())
-                    .and_then(|s| s.parse::<u32>().ok())
-                    .ok_or_else(|| Error::Protocol {
-                        offset: start,
-                        detail: "SELECT without a valid database number".into(),
-                    })?;
-                self.db = db;
-                if end > self.delivered {
-                    if self.selects.len() >= MAX_TRACKED_SELECTS {
-                        self.select_floor = self.selects.pop_front();
-                    }
-                    self.selects.push_back((end, db));
-                }
-            }
-            if end <= self.delivered {
-                continue; // replayed after a resume from the applied offset
-            }
-            if cmd.is("REPLCONF")
-                && cmd
-                    .arg(0)
-                    .is_some_and(|a| a.eq_ignore_ascii_case(b"GETACK"))
-            {
-                self.send_ack();
-            }
-            self.delivered = end;
-            if self.cfg.ack_policy == AckPolicy::Delivered {
-                self.applied = end;
-                self.db_at_applied = self.db;
-                self.selects.clear();
-            }
-            self.events.push_back(Event::Command(StreamCommand {
-                db: self.db,
-                start,
-                end,
-                command: cmd,
-            }));
         }
     }
 }
