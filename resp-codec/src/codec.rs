@@ -122,6 +122,11 @@ impl DecodedCodec {
         }
     }
 
+    /// Switches the protocol from the next frame on.
+    pub fn set_protocol(&mut self, protocol: Protocol) {
+        self.inner.set_protocol(protocol);
+    }
+
     /// The underlying decoder.
     pub fn decoder(&self) -> &Decoder {
         &self.inner.decoder
