@@ -50,8 +50,8 @@ impl Decoder {
     /// — and stops: the payload stays in `src` for the caller to take (then call
     /// [`note_raw_bytes`](Decoder::note_raw_bytes)). Keepalive `\n`s before it are skipped
     /// if [`skip_keepalives`](Decoder::skip_keepalives) is on. The length is not limited
-    /// by [`Limits::max_bulk_len`] (Redis exempts its master too); the line is limited by
-    /// [`Limits::max_inline_len`]. Call it only while [`is_idle`](Decoder::is_idle).
+    /// by [`Limits::max_bulk_len`](crate::Limits::max_bulk_len) (Redis exempts its master too); the line is limited by
+    /// [`Limits::max_inline_len`](crate::Limits::max_inline_len). Call it only while [`is_idle`](Decoder::is_idle).
     pub fn decode_payload_header(
         &mut self,
         src: &mut BytesMut,
