@@ -168,3 +168,54 @@ fn sync_5_0_to_3_2_streams_follow_the_policy() {
         h.stop().await.unwrap();
     });
 }
+
+/// Lua scripts travel in `lua` AUX fields (6.2 source) and are loaded so EVALSHA works;
+/// function libraries (7.0) are loaded with FUNCTION LOAD REPLACE; a target without
+/// functions stops the run naming the library (default policy).
+#[test]
+fn scripts_and_functions_are_loaded() {
+    let rt = rt();
+    let full = |src: &RedisServer, tgt: &RedisServer| {
+        rt.block_on(async {
+            builder(src, tgt)
+                .mode(Mode::Full)
+                .build()
+                .unwrap()
+                .run()
+                .wait()
+                .await
+                .map_err(|e| e.to_string())
+        })
+    };
+    let src = RedisServer::start(Version::V6_2);
+    let tgt = RedisServer::start(Version::V7_0);
+    let sha = src
+        .connect()
+        .cmd(&["SCRIPT", "LOAD", "return 42"])
+        .unwrap()
+        .as_string()
+        .unwrap();
+    src.connect().cmd(&["SET", "k", "v"]).unwrap();
+    full(&src, &tgt).unwrap();
+    assert_eq!(
+        tgt.connect().cmd(&["EVALSHA", &sha, "0"]).unwrap().as_int(),
+        Some(42)
+    );
+
+    let src = RedisServer::start(Version::V7_0);
+    let lib = "#!lua name=mylib\nredis.register_function('seven', function() return 7 end)";
+    src.connect().cmd(&["FUNCTION", "LOAD", lib]).unwrap();
+    src.connect().cmd(&["SET", "k", "v"]).unwrap();
+    let tgt = RedisServer::start(Version::V7_0);
+    full(&src, &tgt).unwrap();
+    assert_eq!(
+        tgt.connect()
+            .cmd(&["FCALL", "seven", "0"])
+            .unwrap()
+            .as_int(),
+        Some(7)
+    );
+    let old = RedisServer::start(Version::V6_2);
+    let e = full(&src, &old).unwrap_err();
+    assert!(e.contains("mylib") && e.contains("functions"), "{e}");
+}

@@ -13,7 +13,10 @@
 //! let mut t = LagTracker::default();
 //! t.seen(1_000, 500);                  // heartbeat written at t=500 ms, ends at offset 1000
 //! assert_eq!(t.applied(900, 520), None); // not applied yet
-//! assert_eq!(t.applied(1_000, 530), Some(30));
+//! assert_eq!(t.pending_age(525), None);
+//! t.seen(1_100, 600);
+//! assert_eq!(t.pending_age(700), Some(100));
+//! assert_eq!(t.applied(1_000, 530), None); // already reported
 //! ```
 
 use std::collections::VecDeque;
@@ -54,6 +57,14 @@ impl LagTracker {
             last = Some(now_ms.saturating_sub(at).max(0) as u64);
         }
         last
+    }
+
+    /// How old the oldest heartbeat seen but not yet applied is at `now_ms` (a stalled
+    /// target shows as growing lag even before a heartbeat gets through).
+    pub fn pending_age(&self, now_ms: i64) -> Option<u64> {
+        self.pending
+            .front()
+            .map(|&(_, at)| now_ms.saturating_sub(at).max(0) as u64)
     }
 
     /// Forgets everything (a new full sync).

@@ -1,6 +1,7 @@
 //! The engine task: sessions of replication into the sink, faults, status, checkpoints.
 
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -64,6 +65,7 @@ pub(super) struct Engine {
     rejected: Vec<Rejected>,
     /// Writes may be in flight since the last flush.
     dirty: bool,
+    hb_warned: bool,
 }
 
 pub(super) async fn run(
@@ -170,6 +172,7 @@ impl Engine {
             ops_mark: (Instant::now(), 0),
             rejected: Vec::new(),
             dirty: false,
+            hb_warned: false,
         })
     }
 
@@ -435,6 +438,16 @@ impl Engine {
                 self.rejected.push(r);
             }
         }
+        if !self.hb_warned
+            && self.hb.written.load(Ordering::Relaxed) == 0
+            && self.hb.failures.load(Ordering::Relaxed) >= 3
+        {
+            self.hb_warned = true;
+            self.status.warn(
+                "the heartbeat key cannot be written to the source (read-only replica? ACL?): \
+                 no lag in ms; caught-up relies on the byte lag",
+            );
+        }
         if self.incremental && self.last_saved.elapsed() >= Duration::from_secs(1) {
             self.save_checkpoint().await?;
         }
@@ -459,11 +472,29 @@ impl Engine {
         s.keys_expired = s.keys_expired.max(st.keys_expired);
         s.source_offset = self.hb.source_offset();
         if let (Some(a), true) = (applied, self.incremental) {
-            if let Some(l) = self.lag.applied(a, unix_ms()) {
+            let now_ms = unix_ms();
+            if let Some(l) = self.lag.applied(a, now_ms) {
                 s.lag_ms = Some(l);
+            }
+            if let Some(age) = self.lag.pending_age(now_ms) {
+                s.lag_ms = Some(s.lag_ms.unwrap_or(0).max(age));
             }
             s.lag_bytes = s.source_offset.map(|o| o.saturating_sub(a));
         }
+        // Without a working heartbeat (disabled, or a read-only source), "caught up" rests
+        // on the byte lag alone (the source offset is then read by the heartbeat task's
+        // INFO only if it can connect; otherwise from what was received).
+        let hb_working = self.m.b.heartbeat.is_some()
+            && (self.hb.written.load(Ordering::Relaxed) > 0
+                || self.hb.failures.load(Ordering::Relaxed) < 3);
+        if !hb_working && self.incremental && s.source_offset.is_none() {
+            s.source_offset = s.received_offset;
+            s.lag_bytes = match (s.received_offset, applied) {
+                (Some(r), Some(a)) => Some(r.saturating_sub(a)),
+                _ => None,
+            };
+        }
+        let lag_ms_for_flag = if hb_working { s.lag_ms } else { Some(0) };
         let now = Instant::now();
         let ops = st.keys_written + st.commands_applied;
         let dt = now.duration_since(self.ops_mark.0).as_secs_f64();
@@ -473,7 +504,7 @@ impl Engine {
         }
         s.caught_up = self.incremental
             && s.phase == Phase::Incremental
-            && self.caught.sample(now, s.lag_ms, s.lag_bytes);
+            && self.caught.sample(now, lag_ms_for_flag, s.lag_bytes);
     }
 
     pub(super) fn publish(&self) {
