@@ -44,6 +44,7 @@ pub mod verify;
 pub mod checkpoint;
 pub mod lag;
 pub mod migrator;
+pub mod precheck;
 pub mod sink;
 pub mod status;
 

@@ -1,0 +1,567 @@
+//! `migrate`: copy a Redis server into another one, then keep it in step with live writes.
+//!
+//! ```text
+//! cargo run --release --example migrate -- --source redis://127.0.0.1:6379 \
+//!     --target redis://127.0.0.1:6380 [--mode full|sync] [--config FILE] [--status-json]
+//! ```
+//!
+//! Every setting of [`migrate_core::config`] is a flag of the same name (and a key of the
+//! same name in the `--config` TOML file; flags override the file). A precheck runs first
+//! ([`migrate_core::precheck`]); blocking findings stop the tool with exit code 1.
+//! SIGINT/SIGTERM stop gracefully: the target pipeline is drained, the checkpoint saved,
+//! exit code 0. Run with `--help` for every flag, the exit codes and the JSON schema.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use migrate_core::config::{Config, SETTINGS};
+use migrate_core::precheck::Precheck;
+use migrate_core::{Migrator, MigratorBuilder, Phase, Status};
+use serde_json::Value;
+
+const HELP: &str = "\
+migrate: copy a Redis server into another, then follow its live writes until stopped
+
+USAGE:
+    migrate --source URL --target URL [OPTIONS]
+    migrate --config FILE [OPTIONS]
+
+URLs: redis://[user:pass@]host:port[/db] or rediss://... (TLS)
+
+TOOL OPTIONS:
+    --config FILE             read settings from a TOML file (keys = the flag names below,
+                              e.g. `key-exclude-prefix = [\"cache:\"]`); flags override it
+    --precheck-only           run the precheck, print its report on stdout (JSON with
+                              --status-json), exit 0 (ready) or 1 (blocked)
+    --skip-precheck           start without the precheck (the engine still refuses a
+                              non-empty target under conflict = error)
+    --status-json             print one status JSON object per second on stdout (and a
+                              final one when the run ends)
+    --quiet                   no progress line on stderr
+    -h, --help                this text
+
+SETTINGS (flag = TOML key; list flags repeat, `--db 0,1` and `--db 0 --db 1` are equal;
+`--name=value` works too):
+    --source URL              the server to copy from (required)
+    --target URL              the server to copy into (required)
+    --mode full|sync          full: copy once and exit; sync: copy, then follow the
+                              live stream until SIGINT/SIGTERM (default: sync)
+    --db N,...                source dbs to migrate (default: all)
+    --db-map S=T,...          write source db S into target db T (default: same db)
+    --key-include-prefix P    only keys starting with P (repeatable)
+    --key-exclude-prefix P    skip keys starting with P (repeatable)
+    --key-include-regex RE    only keys matching RE, searched anywhere (repeatable;
+                              bytes as (?-u:\\xFF))
+    --key-exclude-regex RE    skip keys matching RE (repeatable)
+    --type T,...              string list set zset hash stream module (default: all)
+    --command-allow C,...     incremental phase: forward only these commands
+    --command-deny C,...      incremental phase: never forward these commands
+    --partial-keys drop|forward-whole|fail
+                              multi-key command whose keys are only partly selected
+                              (default: drop, with a warning)
+    --flushall flush-mapped-dbs|forward|refuse
+                              FLUSHALL when only some dbs migrate (default:
+                              flush-mapped-dbs)
+    --unknown-commands forward|skip|fail
+                              commands not in the command table (default: forward)
+    --conflict error|overwrite|skip-existing
+                              target already holds keys: error = precheck blocks;
+                              overwrite = replace; skip-existing = keep theirs, count
+                              them as skipped (default: error)
+    --ttl-extend-secs N       add N seconds to every migrated TTL (default: 0)
+    --full-ops-per-sec N      full-phase throttle, writes/s (default: none)
+    --full-bytes-per-sec N    full-phase throttle, bytes/s (default: none)
+    --incr-ops-per-sec N      incremental throttle, commands/s (default: none)
+    --incr-bytes-per-sec N    incremental throttle, bytes/s (default: none)
+    --retry-window-secs N     reconnect lost links with backoff for up to N s, then fail
+                              (default: 600)
+    --heartbeat-key K         key written to the source for lag in ms; never migrated
+                              (default: redis-migrate:heartbeat)
+    --heartbeat-interval-ms N heartbeat period (default: 1000)
+    --checkpoint-file PATH    save (replid, offset, db) here; a restart resumes with
+                              PSYNC +CONTINUE (default: none)
+    --checkpoint-key K        same, in a key of the target (default: none)
+    --restore-size-limit N    values above N bytes are written as commands instead of
+                              RESTORE (default: 268435456)
+    --batch-max-elems N       elements per converted command (default: 256)
+    --batch-max-bytes N       bytes per converted command (default: 1048576)
+    --forward-publish[=true|false]
+                              forward PUBLISH/SPUBLISH (default: false)
+    --on-error stop|skip      a command or key the target rejects: stop the run naming
+                              it, or skip and record it (default: stop)
+
+PROGRESS:
+    A progress line on stderr (redrawn in place on a terminal, one line every 5 s
+    otherwise): phase, RDB bytes, keys, commands, ops/s, lag, caught-up.
+
+STATUS JSON (--status-json; one object per line, every second; fields never removed):
+    phase                 starting|full-sync|incremental|reconnecting|stopping|done|failed
+    elapsed_secs          float
+    rdb_bytes_received    int        rdb_bytes_total  int|null (known at the RDB's end)
+    keys_seen keys_written keys_as_commands keys_filtered keys_expired
+    keys_skipped_existing keys_unsupported                                      int
+    commands_received commands_applied commands_dropped commands_rejected      int
+    replid                string|null
+    snapshot_offset source_offset received_offset applied_offset               int|null
+    lag_bytes lag_ms      int|null
+    ops_per_sec           float
+    caught_up             bool: lag ~0 for a few seconds, safe to switch clients over
+    full_syncs partial_resyncs target_reconnects                               int
+    warnings              [string] (most recent, bounded)
+    error                 string|null
+
+SIGNALS:
+    SIGINT/SIGTERM: stop gracefully (drain the target pipeline, save the checkpoint),
+    exit 0. A second signal aborts at once (exit 2, no checkpoint).
+
+EXIT CODE:
+    0 done (full copy finished, or stopped by a signal), 1 precheck blocked,
+    2 error (bad flags or settings, a link lost beyond the retry window, a rejected
+    command with on-error = stop, ...)
+";
+
+/// How settings are typed on the command line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Int,
+    Bool,
+    /// Repeatable; comma-separated values split.
+    List,
+    /// Repeatable; values kept whole (prefixes and regexes may contain commas).
+    ListWhole,
+    /// Repeatable list of integers (comma-separated).
+    IntList,
+}
+
+fn kind(name: &str) -> Kind {
+    match name {
+        "db" => Kind::IntList,
+        "db-map" | "type" | "command-allow" | "command-deny" => Kind::List,
+        "key-include-prefix" | "key-exclude-prefix" | "key-include-regex" | "key-exclude-regex" => {
+            Kind::ListWhole
+        }
+        "ttl-extend-secs"
+        | "full-ops-per-sec"
+        | "full-bytes-per-sec"
+        | "incr-ops-per-sec"
+        | "incr-bytes-per-sec"
+        | "retry-window-secs"
+        | "heartbeat-interval-ms"
+        | "restore-size-limit"
+        | "batch-max-elems"
+        | "batch-max-bytes" => Kind::Int,
+        "forward-publish" => Kind::Bool,
+        _ => Kind::Text,
+    }
+}
+
+/// What the command line asks for.
+struct Cli {
+    config: Config,
+    precheck_only: bool,
+    skip_precheck: bool,
+    status_json: bool,
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    }
+    let cli = match parse(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("migrate: {e}\n(run with --help for usage)");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("migrate: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    ExitCode::from(rt.block_on(run(cli)))
+}
+
+/// Parses flags (and the `--config` file) into a validated [`Config`].
+fn parse(args: &[String]) -> Result<Cli, String> {
+    let mut flags: Vec<(String, Option<String>)> = Vec::new();
+    let mut config_file = None;
+    let (mut precheck_only, mut skip_precheck, mut status_json, mut quiet) =
+        (false, false, false, false);
+    let mut i = 0;
+    while i < args.len() {
+        let arg = &args[i];
+        let Some(body) = arg.strip_prefix("--") else {
+            return Err(format!("unexpected argument `{arg}`"));
+        };
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (body, None),
+        };
+        let value = |i: &mut usize| -> Result<String, String> {
+            if let Some(v) = &inline {
+                return Ok(v.clone());
+            }
+            *i += 1;
+            args.get(*i)
+                .cloned()
+                .ok_or_else(|| format!("--{name} needs a value"))
+        };
+        match name {
+            "config" => config_file = Some(value(&mut i)?),
+            "precheck-only" => precheck_only = true,
+            "skip-precheck" => skip_precheck = true,
+            "status-json" => status_json = true,
+            "quiet" => quiet = true,
+            n if SETTINGS.contains(&n) => {
+                if kind(n) == Kind::Bool {
+                    let v = match &inline {
+                        Some(v) => Some(v.clone()),
+                        None => match args.get(i + 1).map(String::as_str) {
+                            Some(v @ ("true" | "false")) => {
+                                i += 1;
+                                Some(v.to_owned())
+                            }
+                            _ => None,
+                        },
+                    };
+                    flags.push((n.to_owned(), v));
+                } else {
+                    flags.push((n.to_owned(), Some(value(&mut i)?)));
+                }
+            }
+            other => return Err(format!("unknown flag `--{other}`")),
+        }
+        i += 1;
+    }
+    let base = match &config_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--config {path}: cannot read: {e}"))?;
+            toml::from_str::<Config>(&text).map_err(|e| format!("--config {path}: {e}"))?
+        }
+        None => Config::default(),
+    };
+    let config = apply_flags(base, &flags)?;
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(Cli {
+        config,
+        precheck_only,
+        skip_precheck,
+        status_json,
+        quiet,
+    })
+}
+
+/// Overrides the settings of `base` with the flags (a list flag replaces the file's list).
+fn apply_flags(base: Config, flags: &[(String, Option<String>)]) -> Result<Config, String> {
+    let mut v = serde_json::to_value(&base).map_err(|e| e.to_string())?;
+    let Some(map) = v.as_object_mut() else {
+        return Err("settings are not an object".into());
+    };
+    let mut replaced: Vec<&str> = Vec::new();
+    for (name, value) in flags {
+        let name = name.as_str();
+        let k = kind(name);
+        let new = match (k, value) {
+            (Kind::Bool, None) => Value::Bool(true),
+            (Kind::Bool, Some(s)) => Value::Bool(match s.as_str() {
+                "true" => true,
+                "false" => false,
+                _ => return Err(format!("--{name}: `{s}` is not true or false")),
+            }),
+            (_, None) => return Err(format!("--{name} needs a value")),
+            (Kind::Int, Some(s)) => Value::from(
+                s.parse::<u64>()
+                    .map_err(|_| format!("--{name}: `{s}` is not a non-negative integer"))?,
+            ),
+            (Kind::Text, Some(s)) => Value::String(s.clone()),
+            (Kind::List | Kind::ListWhole | Kind::IntList, Some(s)) => {
+                let parts: Vec<&str> = if k == Kind::ListWhole {
+                    vec![s.as_str()]
+                } else {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .collect()
+                };
+                let mut items = Vec::new();
+                for p in parts {
+                    items.push(if k == Kind::IntList {
+                        Value::from(
+                            p.parse::<u32>()
+                                .map_err(|_| format!("--{name}: `{p}` is not a db number"))?,
+                        )
+                    } else {
+                        Value::String(p.to_owned())
+                    });
+                }
+                let first = !replaced.contains(&name);
+                replaced.push(name);
+                match map.get_mut(name).and_then(Value::as_array_mut) {
+                    Some(existing) if !first => {
+                        existing.extend(items);
+                        continue;
+                    }
+                    _ => Value::Array(items),
+                }
+            }
+        };
+        map.insert(name.to_owned(), new);
+    }
+    serde_json::from_value(v).map_err(|e| format!("settings: {e}"))
+}
+
+async fn run(cli: Cli) -> u8 {
+    let cfg = &cli.config;
+    if !cli.skip_precheck {
+        let report = Precheck::from_config(cfg).run().await;
+        if cli.precheck_only {
+            if cli.status_json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{report}");
+            }
+            return if report.is_blocked() { 1 } else { 0 };
+        }
+        if !cli.quiet || report.is_blocked() {
+            eprint!("{report}");
+        }
+        if report.is_blocked() {
+            eprintln!("migrate: precheck blocked the migration (see above); nothing was written");
+            return 1;
+        }
+    } else if cli.precheck_only {
+        eprintln!("migrate: --precheck-only and --skip-precheck contradict each other");
+        return 2;
+    }
+    let builder = match MigratorBuilder::from_config(cfg) {
+        Ok(b) => b.status_interval(Duration::from_millis(250)),
+        Err(e) => {
+            eprintln!("migrate: {e}");
+            return 2;
+        }
+    };
+    let migrator = match builder.build() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("migrate: {e}");
+            return 2;
+        }
+    };
+    supervise(migrator, &cli).await
+}
+
+/// Runs the migration: progress, status JSON, signals.
+async fn supervise(migrator: Migrator, cli: &Cli) -> u8 {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut sigint, mut sigterm) = match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("migrate: cannot install signal handlers: {e}");
+            return 2;
+        }
+    };
+    let handle = migrator.run();
+    let mut json_tick = tokio::time::interval(Duration::from_secs(1));
+    json_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = Progress::new(tty, cli.quiet);
+    let mut draw_tick = tokio::time::interval(Duration::from_millis(if tty { 200 } else { 1000 }));
+    let mut stopping = false;
+    let mut updates = handle.updates();
+    loop {
+        tokio::select! {
+            _ = json_tick.tick(), if cli.status_json => {
+                let s = handle.status();
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", s.to_json());
+                let _ = out.flush();
+            }
+            _ = draw_tick.tick() => progress.draw(&handle.status()),
+            sig = async { tokio::select! { _ = sigint.recv() => "SIGINT", _ = sigterm.recv() => "SIGTERM" } } => {
+                if stopping {
+                    progress.clear();
+                    eprintln!("migrate: second {sig}: aborting without a checkpoint");
+                    return 2;
+                }
+                stopping = true;
+                progress.clear();
+                eprintln!("migrate: {sig}: stopping (draining the target, saving the checkpoint)...");
+                handle.request_stop();
+            }
+            r = updates.changed() => {
+                let phase = updates.borrow_and_update().phase;
+                if r.is_err() || matches!(phase, Phase::Done | Phase::Failed) {
+                    break;
+                }
+            }
+        }
+    }
+    let result = handle.wait().await;
+    progress.clear();
+    match result {
+        Ok(summary) => {
+            if cli.status_json {
+                println!("{}", summary.status.to_json());
+            }
+            eprintln!("migrate: {}", describe_end(&summary.status));
+            if let Some(cp) = &summary.checkpoint {
+                eprintln!(
+                    "migrate: checkpoint: replid {} offset {} (a new run with the same checkpoint settings resumes there)",
+                    cp.replid, cp.offset
+                );
+            }
+            if !summary.rejected.is_empty() {
+                eprintln!(
+                    "migrate: {} commands rejected by the target were skipped (on-error = skip); first: {:?}",
+                    summary.rejected.len(),
+                    summary.rejected.first()
+                );
+            }
+            0
+        }
+        Err(e) => {
+            if cli.status_json {
+                let mut s = updates.borrow().clone();
+                s.phase = Phase::Failed;
+                s.error = Some(e.to_string());
+                println!("{}", s.to_json());
+            }
+            eprintln!("migrate: failed: {e}");
+            2
+        }
+    }
+}
+
+fn describe_end(s: &Status) -> String {
+    format!(
+        "done in {:.1}s: {} keys written ({} as commands), {} filtered, {} expired, {} kept (skip-existing), {} unsupported; {} stream commands applied, {} dropped, {} rejected",
+        s.elapsed_secs,
+        s.keys_written,
+        s.keys_as_commands,
+        s.keys_filtered,
+        s.keys_expired,
+        s.keys_skipped_existing,
+        s.keys_unsupported,
+        s.commands_applied,
+        s.commands_dropped,
+        s.commands_rejected
+    )
+}
+
+/// The progress line on stderr.
+struct Progress {
+    tty: bool,
+    quiet: bool,
+    drawn: bool,
+    last_line: Option<Instant>,
+}
+
+impl Progress {
+    fn new(tty: bool, quiet: bool) -> Progress {
+        Progress {
+            tty,
+            quiet,
+            drawn: false,
+            last_line: None,
+        }
+    }
+
+    fn draw(&mut self, s: &Status) {
+        if self.quiet {
+            return;
+        }
+        if !self.tty {
+            // Periodic lines: every 5 s, and always in the full phase's first line.
+            if self
+                .last_line
+                .is_some_and(|t| t.elapsed() < Duration::from_secs(5))
+            {
+                return;
+            }
+            self.last_line = Some(Instant::now());
+            eprintln!("migrate: {}", line(s));
+            return;
+        }
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{}", line(s));
+        let _ = err.flush();
+        self.drawn = true;
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+            self.drawn = false;
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+fn line(s: &Status) -> String {
+    let phase = serde_json::to_value(s.phase)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut out = format!("[{:>6.1}s] {phase:<12}", s.elapsed_secs);
+    match s.phase {
+        Phase::Starting => {}
+        Phase::FullSync => {
+            let rdb = match s.rdb_bytes_total {
+                Some(t) if t > 0 => format!(
+                    "{} / {} ({:.0}%)",
+                    human_bytes(s.rdb_bytes_received),
+                    human_bytes(t),
+                    s.rdb_bytes_received as f64 * 100.0 / t as f64
+                ),
+                _ => human_bytes(s.rdb_bytes_received),
+            };
+            out.push_str(&format!(
+                " rdb {rdb} | keys {} read, {} written | {:.0} ops/s",
+                s.keys_seen, s.keys_written, s.ops_per_sec
+            ));
+        }
+        _ => {
+            let lag_ms = s.lag_ms.map_or("?".into(), |v| format!("{v} ms"));
+            let lag_b = s.lag_bytes.map_or("?".into(), human_bytes);
+            out.push_str(&format!(
+                " keys {} | cmds {} applied | {:.0} ops/s | lag {lag_ms} / {lag_b}{}",
+                s.keys_written,
+                s.commands_applied,
+                s.ops_per_sec,
+                if s.caught_up { " | CAUGHT UP" } else { "" }
+            ));
+        }
+    }
+    if let Some(e) = &s.error {
+        out.push_str(&format!(" | error: {e}"));
+    }
+    out
+}
