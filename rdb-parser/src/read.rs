@@ -75,9 +75,22 @@ impl<R: Read> RdbReader<R> {
         self.io_error.as_ref()
     }
 
-    /// Consumes the adapter, returning the reader.
+    /// Consumes the adapter, returning the reader. Bytes already read past the point the
+    /// parser reached are dropped; use [`RdbReader::into_parts`] to keep them.
     pub fn into_inner(self) -> R {
         self.reader
+    }
+
+    /// Bytes read from the reader but not consumed by the parser. After the end of the RDB
+    /// (`next_event` returned `None`) these are the bytes that followed it in the stream.
+    pub fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Consumes the adapter, returning the reader and the [`RdbReader::buffered`] bytes.
+    pub fn into_parts(self) -> (R, Vec<u8>) {
+        let rest = self.buf[self.start..self.end].to_vec();
+        (self.reader, rest)
     }
 
     /// The next event and its absolute offset, or `None` after the end of the RDB (bytes

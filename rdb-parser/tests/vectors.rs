@@ -320,3 +320,20 @@ fn every_opcode_is_reported() {
     assert!(v1.contains("SelectDb 15"), "{v1}");
     assert!(v1.ends_with("Eof None false\nDone +0"), "{v1}");
 }
+
+#[test]
+fn reader_keeps_bytes_after_the_rdb() {
+    let (_, data) = corpus::good().swap_remove(4); // v9
+    let mut stream = data.clone();
+    stream.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+    let mut r = rdb_parser::RdbReader::new(&stream[..]);
+    let mut keys = 0;
+    while let Some((_, ev)) = r.next_event().unwrap() {
+        keys += usize::from(matches!(ev, rdb_parser::Event::KeyStart(_)));
+    }
+    assert_eq!(keys, 4);
+    assert_eq!(r.parser().position(), data.len() as u64);
+    assert_eq!(r.buffered(), b"*1\r\n$4\r\nPING\r\n");
+    let (_, rest) = r.into_parts();
+    assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n");
+}
