@@ -337,3 +337,56 @@ fn reader_keeps_bytes_after_the_rdb() {
     let (_, rest) = r.into_parts();
     assert_eq!(rest, b"*1\r\n$4\r\nPING\r\n");
 }
+
+#[test]
+fn reader_errors_io_and_huge_lengths() {
+    struct Failing<'a>(&'a [u8]);
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "cut",
+                ));
+            }
+            let n = buf.len().min(self.0.len()).min(7);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let (_, data) = corpus::good().swap_remove(4);
+    let mut r = rdb_parser::RdbReader::new(Failing(&data[..100]));
+    let err = loop {
+        match r.next_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("parsed a cut stream"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind, rdb_parser::ErrorKind::Io);
+    assert_eq!(
+        r.io_error().unwrap().kind(),
+        std::io::ErrorKind::ConnectionReset
+    );
+    // A key claiming 900 MB on a 30-byte input: Truncated, no huge buffer.
+    let mut f = b"REDIS0009\xfe\x00\x00\x80\x35\xa4\xe9\x00abc".to_vec();
+    f.extend_from_slice(&[0; 10]);
+    let mut r = rdb_parser::RdbReader::new(&f[..]);
+    let err = loop {
+        match r.next_event() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("parsed"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.kind, rdb_parser::ErrorKind::Truncated);
+    assert_eq!(err.offset, 11);
+    // Above the unit limit: rejected at once.
+    let p = Parser::builder().max_unit_len(1 << 20).build();
+    let (_, err) = run_whole(&f, p);
+    assert_eq!(
+        err.unwrap().kind,
+        rdb_parser::ErrorKind::TooLarge(900_000_000)
+    );
+}
