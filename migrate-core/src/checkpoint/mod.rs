@@ -195,3 +195,38 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     }
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn parse_rejects_junk() {
+        let id = "0123456789abcdef0123456789abcdef01234567";
+        assert!(Checkpoint::parse(&format!("{id} 5 0")).is_ok());
+        for bad in [
+            "".to_owned(),
+            format!("{id} 5"),
+            format!("{id} x 0"),
+            format!("{id} 5 0 extra"),
+            format!("{} 5 0", &id[1..]),
+            format!("{}g 5 0", &id[1..]),
+        ] {
+            assert!(Checkpoint::parse(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file() {
+        let dir = std::env::temp_dir().join(format!("ckpt-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let leftovers = std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(leftovers, 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

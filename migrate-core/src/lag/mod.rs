@@ -11,12 +11,11 @@
 //! use migrate_core::lag::LagTracker;
 //!
 //! let mut t = LagTracker::default();
-//! t.seen(1_000, 500);                  // heartbeat written at t=500 ms, ends at offset 1000
+//! t.seen(1_000, 500); // heartbeat written at t=500 ms, ends at offset 1000
 //! assert_eq!(t.applied(900, 520), None); // not applied yet
-//! assert_eq!(t.pending_age(525), None);
-//! t.seen(1_100, 600);
-//! assert_eq!(t.pending_age(700), Some(100));
-//! assert_eq!(t.applied(1_000, 530), None); // already reported
+//! assert_eq!(t.pending_age(520), Some(20)); // waiting for 20 ms
+//! assert_eq!(t.applied(1_000, 530), Some(30));
+//! assert_eq!(t.pending_age(530), None);
 //! ```
 
 use std::collections::VecDeque;

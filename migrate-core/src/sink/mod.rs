@@ -20,7 +20,9 @@
 //! the hooks for db changes, AUX fields and functions default to doing nothing.
 //!
 //! ```
-//! use migrate_core::sink::{KeyRecord, Sink, SinkCaps, SinkCommand, SinkFuture, SinkStats};
+//! use migrate_core::sink::{
+//!     KeyRecord, KeyWrite, Sink, SinkCaps, SinkCommand, SinkFuture, SinkStats,
+//! };
 //!
 //! /// Counts what it is given.
 //! #[derive(Debug, Default)]
@@ -28,9 +30,9 @@
 //!
 //! impl Sink for Counter {
 //!     fn caps(&self) -> SinkCaps { SinkCaps::commands_only() }
-//!     fn write_key<'a>(&'a mut self, rec: KeyRecord<'a>) -> SinkFuture<'a, ()> {
+//!     fn write_key<'a>(&'a mut self, rec: KeyRecord<'a>) -> SinkFuture<'a, KeyWrite> {
 //!         if rec.is_last() { self.keys += 1; }
-//!         Box::pin(async { Ok(()) })
+//!         Box::pin(async { Ok(KeyWrite::Queued) })
 //!     }
 //!     fn write_command<'a>(&'a mut self, cmd: SinkCommand<'a>) -> SinkFuture<'a, ()> {
 //!         self.commands += 1;
@@ -294,5 +296,27 @@ pub trait Sink: Send + std::fmt::Debug {
     /// Writes not applied are forgotten: the engine re-sends from the applied offset.
     fn reconnect(&mut self) -> SinkFuture<'_, ()> {
         Box::pin(async { Err(SinkError::Unsupported("reconnect".into())) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_types_by_target_version() {
+        let v32 = SinkCaps::redis(3, 2);
+        assert!(v32.accepts_type(0) && v32.accepts_type(14) && v32.accepts_type(13));
+        assert!(!v32.accepts_type(5) && !v32.accepts_type(15));
+        let v50 = SinkCaps::redis(5, 0);
+        assert!(v50.accepts_type(15) && v50.accepts_type(5) && !v50.accepts_type(18));
+        let v70 = SinkCaps::redis(7, 0);
+        assert!(v70.accepts_type(16) && v70.accepts_type(19) && !v70.accepts_type(20));
+        assert!(SinkCaps::redis(7, 2).accepts_type(21));
+        assert!(!SinkCaps::redis(7, 2).accepts_type(24));
+        assert!(!SinkCaps::commands_only().accepts_type(0));
+        assert!(!v70.accepts_type(200));
+        assert_eq!(rdb_version_of(6, 2), 9);
+        assert_eq!(rdb_version_of(7, 4), 12);
     }
 }

@@ -165,3 +165,99 @@ impl Inflight {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use bytes::Bytes;
+
+    use super::*;
+
+    fn p(kind: Kind, ack: Option<u64>) -> Pending {
+        Pending {
+            kind,
+            ack,
+            offset: ack,
+            bytes: 10,
+            label: Label::new(b"set", b"key:1"),
+        }
+    }
+
+    fn err(m: &'static str) -> Frame {
+        Frame::Error(Bytes::from_static(m.as_bytes()))
+    }
+
+    #[test]
+    fn applied_offset_follows_replies_and_marks() {
+        let mut f = Inflight::default();
+        f.mark(5);
+        assert_eq!(f.applied, Some(5));
+        f.push(p(Kind::Stream, Some(10)));
+        f.push(p(Kind::Stream, None));
+        f.mark(20); // filtered commands after the last write
+        assert_eq!(f.bytes, 20);
+        f.on_reply(&Frame::simple("OK"), ConflictPolicy::Error, OnError::Stop);
+        assert_eq!(f.applied, Some(10));
+        f.on_reply(&Frame::Integer(1), ConflictPolicy::Error, OnError::Stop);
+        assert_eq!(f.applied, Some(20));
+        assert_eq!((f.stats.commands_applied, f.bytes), (2, 0));
+        assert!(f.failed.is_none());
+    }
+
+    #[test]
+    fn busykey_counts_as_skipped_only_under_skip_existing() {
+        let mut f = Inflight::default();
+        f.push(p(Kind::Restore, None));
+        f.on_reply(
+            &err("BUSYKEY Target key name already exists."),
+            ConflictPolicy::SkipExisting,
+            OnError::Stop,
+        );
+        assert_eq!(f.stats.keys_skipped_existing, 1);
+        assert!(f.failed.is_none());
+        f.push(p(Kind::Restore, None));
+        f.on_reply(&err("BUSYKEY x"), ConflictPolicy::Overwrite, OnError::Skip);
+        let e = f.failed.take().unwrap().to_string();
+        assert!(
+            e.contains("SET") && e.contains("key:1") && e.contains("BUSYKEY"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn stream_errors_follow_the_policy_key_errors_always_stop() {
+        let mut f = Inflight::default();
+        f.push(p(Kind::Stream, Some(7)));
+        f.on_reply(&err("WRONGTYPE no"), ConflictPolicy::Error, OnError::Skip);
+        assert_eq!((f.stats.commands_rejected, f.rejected.len()), (1, 1));
+        assert_eq!(f.rejected[0].offset, Some(7));
+        assert_eq!(f.applied, Some(7));
+        f.push(p(Kind::KeyCmd { last: true }, None));
+        f.on_reply(
+            &err("OOM command not allowed"),
+            ConflictPolicy::Error,
+            OnError::Skip,
+        );
+        assert!(f.failed.take().unwrap().to_string().contains("OOM"));
+        // EXEC: every item of the reply is checked.
+        f.push(p(Kind::Exec, Some(9)));
+        let reply = Frame::Array(vec![
+            Frame::simple("OK"),
+            err("ERR value is not an integer"),
+        ]);
+        f.on_reply(&reply, ConflictPolicy::Error, OnError::Stop);
+        let e = f.failed.take().unwrap().to_string();
+        assert!(
+            e.contains("command 2 of the transaction") && e.contains("not an integer"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn labels_are_cut_not_allocated() {
+        let long = vec![b'k'; 500];
+        let l = Label::new(b"restore", &long);
+        assert_eq!(l.name(), "RESTORE");
+        assert_eq!(l.key().len(), 72 - 7);
+    }
+}
