@@ -49,7 +49,7 @@ start_server() {
 }
 
 # Dataset B, written server-side by a Lua script in batches (deterministic: both servers
-# get byte-identical data).
+# get byte-identical data; expiries are absolute, so both sides expire at the same moment).
 FILL='
 local s, e = tonumber(ARGV[1]), tonumber(ARGV[2])
 for i = s, e do
@@ -75,18 +75,19 @@ for i = s, e do
     redis.call("ZADD", k, unpack(args))
   end
   if i % 10 == 7 then
-    redis.call("PEXPIRE", k, 36000000)
+    redis.call("PEXPIREAT", k, ARGV[3])
   end
 end
 return e - s + 1
 '
 
+EXPIRE_AT=$(( $(date +%s) * 1000 + 36000000 ))
 fill() {
   local port="$1" step=20000 s=0
   while [ "$s" -lt "$KEYS" ]; do
     local e=$(( s + step - 1 ))
     [ "$e" -ge "$KEYS" ] && e=$(( KEYS - 1 ))
-    "$CLI" -p "$port" EVAL "$FILL" 0 "$s" "$e" >/dev/null
+    "$CLI" -p "$port" EVAL "$FILL" 0 "$s" "$e" "$EXPIRE_AT" >/dev/null
     s=$(( e + 1 ))
   done
 }
@@ -106,8 +107,14 @@ t1=$(date +%s.%N)
 printf "filled in %.1f s; source: %s\n" "$(echo "$t1 - $t0" | bc)" \
   "$("$CLI" -p "$SRC" INFO keyspace | grep '^db0')"
 
+server_cpu() { # user+sys seconds of the server's main thread
+  "$CLI" -p "$1" INFO cpu | tr -d '\r' | awk -F: '/used_cpu_(user|sys):/ {s += $2} END {printf "%.3f", s}'
+}
+
+echo "== load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 for run in $(seq "$RUNS"); do
   out="$WORK/report-$run.json"
+  s0=$(server_cpu "$SRC"); t0=$(server_cpu "$TGT")
   /usr/bin/time -v -o "$WORK/time-$run.txt" "$VERIFY" \
     --source "redis://127.0.0.1:$SRC" --target "redis://127.0.0.1:$TGT" \
     --mode full --rounds 1 --connections "$CONNECTIONS" --json $EXTRA >"$out" || {
@@ -116,14 +123,23 @@ for run in $(seq "$RUNS"); do
     head -c 2000 "$out" >&2
     exit 2
   }
-  python3 - "$out" "$WORK/time-$run.txt" "$run" <<'PY'
+  s1=$(server_cpu "$SRC"); t1=$(server_cpu "$TGT")
+  python3 - "$out" "$WORK/time-$run.txt" "$run" "$s0" "$s1" "$t0" "$t1" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-rss = next(int(l.split(":")[1]) for l in open(sys.argv[2]) if "Maximum resident set size" in l)
-cpu = [l.split(":")[1].strip() for l in open(sys.argv[2]) if "Percent of CPU" in l][0]
+t = {l.split(":", 1)[0].strip(): l.split(":", 1)[1].strip() for l in open(sys.argv[2]) if ":" in l}
+rss = int(t["Maximum resident set size (kbytes)"])
+ours = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
+src = float(sys.argv[5]) - float(sys.argv[4])
+tgt = float(sys.argv[7]) - float(sys.argv[6])
+n = r["keys_checked"]
 secs = r["elapsed_ms"] / 1000
-print(f"run {sys.argv[3]}: equal={r['equal']} keys_checked={r['keys_checked']} "
-      f"target_keys_scanned={r['target_keys_scanned']} elapsed={secs:.2f}s "
-      f"keys/s={r['keys_checked'] / secs:,.0f} peak_rss={rss / 1024:.1f} MiB cpu={cpu}")
+us = lambda c: c / n * 1e6
+print(f"run {sys.argv[3]}: equal={r['equal']} keys_checked={n} target_keys_scanned={r['target_keys_scanned']} "
+      f"elapsed={secs:.2f}s keys/s={n / secs:,.0f} peak_rss={rss / 1024:.1f} MiB")
+print(f"        cpu per key: source redis {us(src):.2f} us, target redis {us(tgt):.2f} us, "
+      f"verifier {us(ours):.2f} us; on 2 idle cores at most "
+      f"{min(1e6 / max(us(src), us(tgt)), 2e6 / (us(src) + us(tgt) + us(ours))):,.0f} keys/s")
 PY
 done
+echo "== load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -475,3 +475,38 @@ fn errors_name_the_server_and_exit_code_is_2() {
     let e = Verifier::builder().source("redis://h").build().unwrap_err();
     assert!(e.to_string().contains("target is required"), "{e}");
 }
+
+#[test]
+fn dump_disabled_on_the_servers_falls_back_to_structural() {
+    // Managed services often rename or deny DUMP and MEMORY: the same-version fast path
+    // must then give way to the structural comparison, not fail.
+    let start = || {
+        RedisServer::builder(Version::V7_0)
+            .arg("rename-command", "DUMP hidden-dump-3f9a")
+            .arg("rename-command", "MEMORY hidden-memory-3f9a")
+            .start()
+    };
+    let (a, b) = (start(), start());
+    assert!(matches!(
+        a.connect().cmd(&["DUMP", "x"]).unwrap(),
+        Reply::Error(_)
+    ));
+    dataset::fill(&mut a.connect(), Version::V7_0);
+    dataset::fill(&mut b.connect(), Version::V7_0);
+    let r = verify(&a, &b, Mode::Full);
+    assert!(r.is_equal(), "{r}");
+    ok(
+        &mut b.connect(),
+        &[b"LSET", keys::LIST.as_bytes(), b"250", b"x"],
+    );
+    let r = verify(&a, &b, Mode::Full);
+    assert_only(
+        &r,
+        &[(
+            0,
+            keys::LIST.as_bytes(),
+            Category::Value,
+            "list element 250",
+        )],
+    );
+}
