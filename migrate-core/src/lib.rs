@@ -14,6 +14,12 @@
 //! * [`convert`]: decoded values (or `RESTORE` payloads) as bounded batches of commands
 //!   for targets that cannot load a payload; exact scores; streams with groups and PELs.
 //! * [`config`]: every setting as plain data, read from TOML with the CLI flag names.
+//! * [`migrator`]: the engine — `Migrator::builder()…build()?.run()` copies a source
+//!   (PSYNC: snapshot as pipelined `RESTORE`s or command batches, then the live stream)
+//!   into a [`sink`], with status, lag, throttles, checkpoints and fault recovery.
+//! * [`sink`]: the pluggable destination trait and the built-in standalone Redis sink.
+//! * [`status`], [`lag`], [`checkpoint`]: what a running migration reports, how lag is
+//!   measured (heartbeat key), and where it can resume from.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), migrate_core::verify::VerifyError> {

@@ -52,7 +52,18 @@
 //!   `DEL`, `RESTORE`; an `INCR`/`LPUSH` in that window of at most one pipeline would be
 //!   repeated). A lost target during the full phase restarts the full sync.
 //! * **Stop.** [`MigrationHandle::stop`] drains the pipeline, saves the checkpoint and
-//!   returns a [`Summary`]. A later run with the same checkpoint resumes with `+CONTINUE`.
+//!   returns a [`Summary`]. A later run with the same checkpoint resumes with `+CONTINUE`
+//!   and exact data. During the incremental phase the checkpoint is also saved every
+//!   second (only for offsets the target applied); a migrator killed abruptly resumes from
+//!   its last saved checkpoint, so the commands applied in that last second (at most) are
+//!   applied again — exact for idempotent writes, not for `INCR`/`LPUSH`-style ones.
+//!   Prefer a graceful stop (the CLI does it on SIGINT/SIGTERM).
+//! * **TTL extension** applies to the snapshot's keys; expiries set by later stream
+//!   commands are forwarded as the source sent them.
+//! * **Downgrades.** A payload is restored when the target's RDB version knows its type
+//!   byte (it is then labelled with the target's version); otherwise (e.g. 7.0 listpacks
+//!   into 6.2/5.0) the key goes as commands. Streams into a 3.2 target and module values
+//!   cannot be written: the error policy decides (stop naming the key, or skip and count).
 
 // Errors carry their context (addresses, keys, offsets); they are built once per run.
 #![allow(clippy::result_large_err)]
