@@ -31,6 +31,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use repl_client::rdb::RdbChunkParser;
 use repl_client::transport::ConnectOptions;
 use repl_client::{Event, ReplicaClient, ReplicaConfig};
 use serde_json::{json, Value};
@@ -107,32 +108,33 @@ fn bytes_json(b: &[u8]) -> Value {
     }
 }
 
-/// Counts the keys of an RDB arriving in chunks, holding only the unparsed tail.
-#[derive(Default)]
+/// Counts the keys of an RDB arriving in chunks; repl-client's [`RdbChunkParser`] holds
+/// only the unparsed tail.
 struct KeyCounter {
-    parser: rdb_parser::Parser,
-    pending: Vec<u8>,
+    parser: RdbChunkParser,
     keys: u64,
+}
+
+impl Default for KeyCounter {
+    fn default() -> Self {
+        KeyCounter {
+            parser: RdbChunkParser::new(rdb_parser::Parser::new()),
+            keys: 0,
+        }
+    }
 }
 
 impl KeyCounter {
     fn feed(&mut self, chunk: &[u8]) -> Result<(), String> {
-        self.pending.extend_from_slice(chunk);
-        let mut pos = 0;
-        loop {
-            let fed = self
-                .parser
-                .feed(&self.pending[pos..])
-                .map_err(|e| format!("RDB: {e}"))?;
-            pos += fed.consumed;
-            match fed.step {
-                rdb_parser::Step::Event(rdb_parser::Event::KeyStart(_)) => self.keys += 1,
-                rdb_parser::Step::Event(_) => {}
-                rdb_parser::Step::NeedMore(_) | rdb_parser::Step::Done => break,
-            }
-        }
-        self.pending.drain(..pos);
-        Ok(())
+        let keys = &mut self.keys;
+        self.parser
+            .feed(chunk, |_, ev| {
+                if let rdb_parser::Event::KeyStart(_) = ev {
+                    *keys += 1;
+                }
+                Ok::<(), rdb_parser::Error>(())
+            })
+            .map_err(|e| format!("RDB: {e}"))
     }
 }
 

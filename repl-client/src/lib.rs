@@ -8,6 +8,7 @@
 //!   stream with exact offsets, ACK timer, resume), testable without sockets.
 //! * [`ReplicaClient`]: the thin tokio driver owning the socket, with a [`ReplicaHandle`]
 //!   (ack, shutdown) and a bounded [`Events`] stream for the consumer.
+//! * [`rdb::RdbChunkParser`]: feeds the RDB chunks to `rdb_parser` with bounded memory.
 //!
 //! # Offsets, acknowledgements and resume
 //!
@@ -74,6 +75,7 @@
 mod driver;
 mod error;
 pub mod proto;
+pub mod rdb;
 pub mod transport;
 
 pub use driver::{

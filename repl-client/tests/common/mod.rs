@@ -5,6 +5,7 @@ pub mod certs;
 
 use std::time::Duration;
 
+use repl_client::rdb::RdbChunkParser;
 use repl_client::transport::ConnectOptions;
 use repl_client::{Event, Events, ReplicaClient, ReplicaConfig, ReplicaHandle, StreamCommand};
 use test_support::Conn;
@@ -38,31 +39,42 @@ pub async fn next(events: &mut Events) -> Event {
     }
 }
 
-/// Counts keys in an RDB arriving in chunks, with rdb-parser, holding only the unconsumed
-/// tail of the input.
-#[derive(Default)]
+/// Counts keys in an RDB arriving in chunks, with rdb-parser through
+/// [`RdbChunkParser`] (bounded memory).
 pub struct KeyCounter {
-    parser: rdb_parser::Parser,
-    buf: Vec<u8>,
+    parser: RdbChunkParser,
     pub keys: u64,
     pub bytes: u64,
+}
+
+impl Default for KeyCounter {
+    fn default() -> Self {
+        KeyCounter {
+            parser: RdbChunkParser::new(rdb_parser::Parser::new()),
+            keys: 0,
+            bytes: 0,
+        }
+    }
 }
 
 impl KeyCounter {
     pub fn feed(&mut self, chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
-        self.buf.extend_from_slice(chunk);
-        let mut pos = 0;
-        loop {
-            let fed = self.parser.feed(&self.buf[pos..]).unwrap();
-            pos += fed.consumed;
-            match fed.step {
-                rdb_parser::Step::Event(rdb_parser::Event::KeyStart(_)) => self.keys += 1,
-                rdb_parser::Step::Event(_) => {}
-                rdb_parser::Step::NeedMore(_) | rdb_parser::Step::Done => break,
-            }
-        }
-        self.buf.drain(..pos);
+        let keys = &mut self.keys;
+        self.parser
+            .feed(chunk, |_, ev| {
+                if let rdb_parser::Event::KeyStart(_) = ev {
+                    *keys += 1;
+                }
+                Ok::<(), rdb_parser::Error>(())
+            })
+            .unwrap();
+        // Memory stays bounded: only an unfinished unit of the RDB is held.
+        assert!(
+            self.parser.buffered() < 1 << 20,
+            "{} bytes held",
+            self.parser.buffered()
+        );
     }
 
     pub fn finish(self) -> u64 {
