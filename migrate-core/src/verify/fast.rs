@@ -12,7 +12,7 @@
 use bytes::Bytes;
 
 use super::report::Category;
-use super::value::{int, ttl_difference};
+use super::value::{int, ttl_difference, KeyType};
 use super::worker::{both, ok, Found, Origin, Worker};
 use crate::client::ClientError;
 
@@ -80,6 +80,9 @@ impl Worker {
         }
         let (a, b) = both(&mut self.src, false, &mut self.tgt, false).await?;
         let mut rest = Vec::new();
+        // Payloads that differ still tell both types (their first byte) and the PTTLs are
+        // known: those keys skip the structural TYPE/PTTL pass.
+        let (mut known, mut known_meta) = (Vec::new(), Vec::new());
         let mut pos = 0;
         for (i, k) in keys.iter().enumerate() {
             if !dumped[i] {
@@ -104,9 +107,17 @@ impl Worker {
                         });
                     }
                 }
+                (Some(p), Some(q)) => match (KeyType::from_dump(p), KeyType::from_dump(q)) {
+                    (Some(st), Some(tt)) => {
+                        known.push(k.clone());
+                        known_meta.push((st, ttls[i].0, tt, ttls[i].1));
+                    }
+                    _ => rest.push(k.clone()),
+                },
                 _ => rest.push(k.clone()),
             }
         }
+        self.judge(sdb, tdb, &known, &known_meta, out).await?;
         Ok(rest)
     }
 }

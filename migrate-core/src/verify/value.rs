@@ -34,6 +34,20 @@ impl KeyType {
         })
     }
 
+    /// The type named by the first byte of a `DUMP` payload (its RDB object type), when
+    /// it is a core type.
+    pub(crate) fn from_dump(payload: &[u8]) -> Option<KeyType> {
+        Some(match payload.first()? {
+            0 => KeyType::String,
+            1 | 10 | 14 | 18 => KeyType::List,
+            2 | 11 | 20 => KeyType::Set,
+            3 | 5 | 12 | 17 => KeyType::ZSet,
+            4 | 9 | 13 | 16 => KeyType::Hash,
+            15 | 19 | 21 => KeyType::Stream,
+            _ => return None,
+        })
+    }
+
     pub(crate) fn name(&self) -> String {
         match self {
             KeyType::None => "none".into(),
@@ -164,6 +178,18 @@ mod tests {
             parse_score(b"0").unwrap()
         ));
         assert!(parse_score(b"abc").is_none());
+    }
+
+    #[test]
+    fn dump_type_bytes() {
+        assert_eq!(KeyType::from_dump(&[0, 1]), Some(KeyType::String));
+        assert_eq!(KeyType::from_dump(&[18]), Some(KeyType::List));
+        assert_eq!(KeyType::from_dump(&[11]), Some(KeyType::Set));
+        assert_eq!(KeyType::from_dump(&[17]), Some(KeyType::ZSet));
+        assert_eq!(KeyType::from_dump(&[16]), Some(KeyType::Hash));
+        assert_eq!(KeyType::from_dump(&[21]), Some(KeyType::Stream));
+        assert_eq!(KeyType::from_dump(&[7]), None);
+        assert_eq!(KeyType::from_dump(&[]), None);
     }
 
     #[test]

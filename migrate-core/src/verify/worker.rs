@@ -177,6 +177,22 @@ impl Worker {
             let tp = int(&self.tgt, "PTTL", ok(&self.tgt, "PTTL", k, &b[2 * i + 1])?)?;
             meta.push((st, sp, tt, tp));
         }
+        self.judge(sdb, tdb, keys, &meta, out).await
+    }
+
+    /// Pass 2 and beyond for keys whose types and TTLs (`(source type, source PTTL,
+    /// target type, target PTTL)` per key) are known.
+    pub(crate) async fn judge(
+        &mut self,
+        sdb: u32,
+        tdb: u32,
+        keys: &[Bytes],
+        meta: &[(KeyType, i64, KeyType, i64)],
+        out: &mut Vec<Found>,
+    ) -> Result<(), ClientError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
         let found = |category, key: &Bytes, detail: String| Found {
             source_db: sdb,
             target_db: tdb,
@@ -192,7 +208,7 @@ impl Worker {
         let count = n.to_string();
         let blast = (self.s.first_bytes.max(1) - 1).to_string();
         let mut fetched = Vec::with_capacity(keys.len());
-        for (k, (st, _, tt, _)) in keys.iter().zip(&meta) {
+        for (k, (st, _, tt, _)) in keys.iter().zip(meta) {
             let q = st == tt && queue_first(&mut self.src, st, k, &last, &count, &blast);
             if q {
                 queue_first(&mut self.tgt, tt, k, &last, &count, &blast);
