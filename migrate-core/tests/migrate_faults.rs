@@ -15,9 +15,16 @@ use test_support::{FaultProxy, RedisServer, Version};
 
 const CKPT_KEY: &str = "migrate:checkpoint";
 
+/// A 7.0 source whose backlog holds everything the tests write during an outage.
+fn big_backlog() -> RedisServer {
+    RedisServer::builder(Version::V7_0)
+        .arg("repl-backlog-size", "64mb")
+        .start()
+}
+
 #[test]
 fn restart_resumes_with_continue_from_checkpoint() {
-    let src = RedisServer::start(Version::V7_0);
+    let src = big_backlog();
     let tgt = RedisServer::start(Version::V7_0);
     dataset::fill(&mut src.connect(), Version::V7_0);
     let file = src.dir().join("checkpoint");
@@ -68,7 +75,7 @@ fn restart_resumes_with_continue_from_checkpoint() {
 
 #[test]
 fn source_link_cut_continues() {
-    let src = RedisServer::start(Version::V7_0);
+    let src = big_backlog();
     let tgt = RedisServer::start(Version::V7_0);
     dataset::fill(&mut src.connect(), Version::V7_0);
     let proxy = FaultProxy::start(&src.addr());
@@ -99,7 +106,11 @@ fn source_link_cut_continues() {
 
 #[test]
 fn target_restart_within_retry_window_loses_nothing() {
-    let src = RedisServer::start(Version::V7_0);
+    // The backlog must hold what the source writes while the target is away (else the
+    // source answers the resume with a new full sync: correct, but not what is tested).
+    let src = RedisServer::builder(Version::V7_0)
+        .arg("repl-backlog-size", "64mb")
+        .start();
     let mut tgt = RedisServer::builder(Version::V7_0)
         .arg("appendonly", "yes")
         .arg("appendfsync", "always")
@@ -125,5 +136,31 @@ fn target_restart_within_retry_window_loses_nothing() {
         let s = h.stop().await.unwrap().status;
         assert!(s.target_reconnects >= 1, "{s:?}");
         assert_eq!(s.full_syncs, 1, "{s:?}");
+    });
+}
+
+#[test]
+fn stop_while_the_target_is_away_returns_promptly() {
+    let src = RedisServer::start(Version::V7_0);
+    let mut tgt = RedisServer::start(Version::V7_0);
+    let rt = rt();
+    rt.block_on(async {
+        let h = builder(&src, &tgt).build().unwrap().run();
+        h.wait_for(|s| s.phase == Phase::Incremental).await.unwrap();
+        tgt.kill();
+        let mut c = src.connect();
+        for i in 0..50 {
+            c.cmd(&["SET", &format!("k{i}"), "v"]).unwrap();
+        }
+        h.wait_for(|s| s.phase == Phase::Reconnecting)
+            .await
+            .unwrap();
+        let t = std::time::Instant::now();
+        let s = h.stop().await.unwrap().status;
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        assert!(
+            s.warnings.iter().any(|w| w.contains("reconnecting")),
+            "{s:?}"
+        );
     });
 }

@@ -206,7 +206,16 @@ impl Engine {
                     self.status
                         .warn(format!("target connection lost ({e}); reconnecting"));
                     self.publish();
-                    self.sink.reconnect().await?;
+                    let mut stop_rx = self.stop_rx.clone();
+                    tokio::select! {
+                        r = self.sink.reconnect() => r?,
+                        _ = stop_rx.wait_for(|stop| *stop) => {
+                            // Stopped while the target is away: nothing more can be
+                            // applied; the last checkpoint saved stays valid.
+                            self.status.warn("stopped while reconnecting to the target");
+                            return Ok(());
+                        }
+                    }
                     // Resume from what the target applied; mid-snapshot: a new full sync.
                     start = if self.incremental {
                         self.applied_checkpoint()

@@ -19,7 +19,8 @@ pub struct Summary {
     pub rejected: Vec<Rejected>,
 }
 
-/// A running migration.
+/// A running migration. Dropping the handle stops it as [`MigrationHandle::stop`] does
+/// (drain, checkpoint), without waiting.
 #[derive(Debug)]
 pub struct MigrationHandle {
     status: watch::Receiver<Status>,
