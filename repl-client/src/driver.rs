@@ -143,7 +143,8 @@ pub struct ReplicaClientBuilder {
 }
 
 impl ReplicaClientBuilder {
-    /// Replica settings (default: full sync, credentials from the connection options).
+    /// Replica settings (default: full sync). A configuration without a password takes
+    /// the user and password of the connection options (the URL).
     pub fn config(mut self, cfg: ReplicaConfig) -> Self {
         self.cfg = Some(cfg);
         self
@@ -158,11 +159,11 @@ impl ReplicaClientBuilder {
     }
     /// Spawns the driver task. Must be called within a tokio runtime.
     pub fn start(self) -> (ReplicaHandle, Events) {
-        let cfg = self.cfg.unwrap_or_else(|| {
-            ReplicaConfig::builder()
-                .credentials_from(&self.opts)
-                .build()
-        });
+        let mut cfg = self.cfg.unwrap_or_default();
+        if cfg.password.is_none() {
+            cfg.username = self.opts.username().map(str::to_owned);
+            cfg.password = self.opts.password().map(str::to_owned);
+        }
         let shared = Arc::new(Shared::default());
         let replica = Replica::new(cfg, Instant::now());
         shared

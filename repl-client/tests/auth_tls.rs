@@ -86,9 +86,11 @@ async fn acl_user_without_replication_rights() {
             "+ping",
         ]);
         c.ok(&["SET", "k", "v"]);
+        // (credentials taken from the URL: the config has none)
         let opts = ConnectOptions::from_url(&format!("redis://repl:pw@{}", server.addr())).unwrap();
-        let cfg = config().credentials_from(&opts).build();
-        let (h, mut events) = ReplicaClient::builder(opts).config(cfg).start();
+        let (h, mut events) = ReplicaClient::builder(opts)
+            .config(config().build())
+            .start();
         let sync = full_sync(&mut events).await;
         assert_eq!(sync.keys, 1, "{v:?}");
         h.shutdown();
