@@ -8,6 +8,7 @@
 #   bash scripts/bench-verify.sh            # 1M keys, 4 connections
 #   KEYS=200000 CONNECTIONS=2 bash scripts/bench-verify.sh
 #   EXTRA="--rate 50000" bash scripts/bench-verify.sh
+#   BIG_KEYS=1 KEYS=0 bash scripts/bench-verify.sh   # only big values: memory must stay flat
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,7 @@ KEYS="${KEYS:-1000000}"
 CONNECTIONS="${CONNECTIONS:-4}"
 RUNS="${RUNS:-3}"
 EXTRA="${EXTRA:-}"
+BIG_KEYS="${BIG_KEYS:-0}"
 SERVER="${REDIS_SERVER_7_0:-/usr/bin/redis-server}"
 CLI="${REDIS_CLI:-/usr/bin/redis-cli}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
@@ -92,6 +94,56 @@ fill() {
   done
 }
 
+# Big values (BIG_KEYS=1): a 200 MiB string, a 2M-element list, 1M-member set, hash and
+# zset, a 200k-entry stream with a group and pending entries.
+BIG='
+local k = KEYS[1]
+local what = ARGV[1]
+if what == "string" then
+  redis.call("SETRANGE", k, 209715199, "x")
+  return 1
+end
+local batch = {}
+for b = 0, tonumber(ARGV[2]) - 1 do
+  batch = {}
+  for j = 1, 1000 do
+    local n = b * 1000 + j
+    if what == "list" or what == "set" then
+      batch[#batch + 1] = "element-" .. n
+    elseif what == "hash" then
+      batch[#batch + 1] = "field-" .. n
+      batch[#batch + 1] = "value-" .. n
+    elseif what == "zset" then
+      batch[#batch + 1] = n / 3
+      batch[#batch + 1] = "member-" .. n
+    end
+  end
+  if what == "list" then redis.call("RPUSH", k, unpack(batch))
+  elseif what == "set" then redis.call("SADD", k, unpack(batch))
+  elseif what == "hash" then redis.call("HSET", k, unpack(batch))
+  elseif what == "zset" then redis.call("ZADD", k, unpack(batch))
+  elseif what == "stream" then
+    for j = 1, 1000 do
+      redis.call("XADD", k, "1-" .. (b * 1000 + j), "f", "v" .. j)
+    end
+  end
+end
+if what == "stream" then
+  redis.call("XGROUP", "CREATE", k, "g", "0")
+  redis.call("XREADGROUP", "GROUP", "g", "c", "COUNT", 50000, "STREAMS", k, ">")
+end
+return 1
+'
+fill_big() {
+  local port="$1"
+  "$CLI" -p "$port" EVAL "$BIG" 1 big:string string 0 >/dev/null
+  "$CLI" -p "$port" EVAL "$BIG" 1 big:list list 2000 >/dev/null
+  "$CLI" -p "$port" EVAL "$BIG" 1 big:set set 1000 >/dev/null
+  "$CLI" -p "$port" EVAL "$BIG" 1 big:hash hash 1000 >/dev/null
+  "$CLI" -p "$port" EVAL "$BIG" 1 big:zset zset 1000 >/dev/null
+  "$CLI" -p "$port" EVAL "$BIG" 1 big:stream stream 200 >/dev/null
+}
+
 echo "== building examples/verify (release)"
 cargo build --release --example verify --quiet
 VERIFY="$CARGO_TARGET_DIR/release/examples/verify"
@@ -103,6 +155,12 @@ t0=$(date +%s.%N)
 fill "$SRC" & f1=$!
 fill "$TGT" & f2=$!
 wait "$f1" "$f2"
+if [ "$BIG_KEYS" = 1 ]; then
+  echo "== adding big values"
+  fill_big "$SRC" & f1=$!
+  fill_big "$TGT" & f2=$!
+  wait "$f1" "$f2"
+fi
 t1=$(date +%s.%N)
 printf "filled in %.1f s; source: %s\n" "$(echo "$t1 - $t0" | bc)" \
   "$("$CLI" -p "$SRC" INFO keyspace | grep '^db0')"
@@ -132,7 +190,7 @@ rss = int(t["Maximum resident set size (kbytes)"])
 ours = float(t["User time (seconds)"]) + float(t["System time (seconds)"])
 src = float(sys.argv[5]) - float(sys.argv[4])
 tgt = float(sys.argv[7]) - float(sys.argv[6])
-n = r["keys_checked"]
+n = max(r["keys_checked"], 1)
 secs = r["elapsed_ms"] / 1000
 us = lambda c: c / n * 1e6
 print(f"run {sys.argv[3]}: equal={r['equal']} keys_checked={n} target_keys_scanned={r['target_keys_scanned']} "
