@@ -16,6 +16,27 @@ use Severity::{Blocking, Info, Warning};
 
 pub(super) async fn run(cfg: &Config, timeout: Duration) -> Report {
     let mut r = Report::default();
+    match cfg.validate() {
+        Ok(()) => {}
+        Err(crate::config::ConfigError::Invalid(problems)) => {
+            for p in problems {
+                r.push(
+                    Blocking,
+                    Check::Settings,
+                    Side::Both,
+                    format!("setting {p}"),
+                    "fix the setting",
+                );
+            }
+        }
+        Err(e) => r.push(
+            Blocking,
+            Check::Settings,
+            Side::Both,
+            e.to_string(),
+            "fix the settings",
+        ),
+    }
     let src = connect(Side::Source, &cfg.source, timeout, &mut r).await;
     let dst = connect(Side::Target, &cfg.target, timeout, &mut r).await;
     let mut src_client = src.map(|(c, f)| {
@@ -598,7 +619,19 @@ async fn count_streams(c: &mut Client, s: &ServerFacts) -> Result<u64, crate::cl
 }
 
 async fn conflict_checks(cfg: &Config, s: &ServerFacts, t: &ServerFacts, r: &mut Report) {
-    let Ok(map) = cfg.db_mapping() else { return };
+    let map = match cfg.db_mapping() {
+        Ok(m) => m,
+        Err(e) => {
+            r.push(
+                Blocking,
+                Check::Databases,
+                Side::Both,
+                format!("db selection: {e}"),
+                "fix --db / --db-map",
+            );
+            return;
+        }
+    };
     // Every selected source db (not only non-empty ones: the stream may write any of them).
     let src_dbs: Vec<u32> = if cfg.dbs.is_empty() {
         (0..s.databases.unwrap_or(16)).collect()

@@ -70,6 +70,8 @@ pub enum Severity {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Check {
+    /// The settings themselves are invalid (each problem named).
+    Settings,
     /// Connecting or authenticating failed.
     Connect,
     /// Server versions (and whether they can work together).
