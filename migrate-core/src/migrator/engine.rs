@@ -66,6 +66,9 @@ pub(super) struct Engine {
     /// Writes may be in flight since the last flush.
     dirty: bool,
     hb_warned: bool,
+    /// Keys found expired when read from the snapshot (the sink counts those expired
+    /// by the time they are sent).
+    pub(super) expired_at_read: u64,
 }
 
 pub(super) async fn run(
@@ -173,6 +176,7 @@ impl Engine {
             rejected: Vec::new(),
             dirty: false,
             hb_warned: false,
+            expired_at_read: 0,
         })
     }
 
@@ -478,7 +482,7 @@ impl Engine {
         if self.incremental {
             s.applied_offset = applied;
         }
-        s.keys_expired = s.keys_expired.max(st.keys_expired);
+        s.keys_expired = self.expired_at_read + st.keys_expired;
         s.source_offset = self.hb.source_offset();
         if let (Some(a), true) = (applied, self.incremental) {
             let now_ms = unix_ms();

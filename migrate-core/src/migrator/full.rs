@@ -193,6 +193,7 @@ fn key_start(
     };
     let expire = match k.expire_ms {
         Some(at) if at <= unix_ms() => {
+            e.expired_at_read += 1;
             e.status.keys_expired += 1;
             return Ok(View::Skip);
         }
