@@ -38,6 +38,10 @@ TOOL OPTIONS:
                               non-empty target under conflict = error)
     --status-json             print one status JSON object per second on stdout (and a
                               final one when the run ends)
+    --verify                  when the run ends well (full copy done, or stopped), compare
+                              source and target key by key (type, value, TTL; 3 rounds)
+                              within the selected dbs/keys and print the report on
+                              stderr; exit 1 if they differ (not with --type)
     --quiet                   no progress line on stderr
     -h, --help                this text
 
@@ -116,7 +120,8 @@ SIGNALS:
     exit 0. A second signal aborts at once (exit 2, no checkpoint).
 
 EXIT CODE:
-    0 done (full copy finished, or stopped by a signal), 1 precheck blocked,
+    0 done (full copy finished, or stopped by a signal; with --verify: and equal),
+    1 precheck blocked, or --verify found differences,
     2 error (bad flags or settings, a link lost beyond the retry window, a rejected
     command with on-error = stop, ...)
 ";
@@ -164,6 +169,7 @@ struct Cli {
     skip_precheck: bool,
     status_json: bool,
     quiet: bool,
+    verify: bool,
 }
 
 fn main() -> ExitCode {
@@ -193,8 +199,8 @@ fn main() -> ExitCode {
 fn parse(args: &[String]) -> Result<Cli, String> {
     let mut flags: Vec<(String, Option<String>)> = Vec::new();
     let mut config_file = None;
-    let (mut precheck_only, mut skip_precheck, mut status_json, mut quiet) =
-        (false, false, false, false);
+    let (mut precheck_only, mut skip_precheck, mut status_json, mut quiet, mut verify) =
+        (false, false, false, false, false);
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -220,6 +226,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
             "skip-precheck" => skip_precheck = true,
             "status-json" => status_json = true,
             "quiet" => quiet = true,
+            "verify" => verify = true,
             n if SETTINGS.contains(&n) => {
                 if kind(n) == Kind::Bool {
                     let v = match &inline {
@@ -251,12 +258,16 @@ fn parse(args: &[String]) -> Result<Cli, String> {
     };
     let config = apply_flags(base, &flags)?;
     config.validate().map_err(|e| e.to_string())?;
+    if verify && !config.types.is_empty() {
+        return Err("--verify compares every key: it cannot be combined with --type".into());
+    }
     Ok(Cli {
         config,
         precheck_only,
         skip_precheck,
         status_json,
         quiet,
+        verify,
     })
 }
 
@@ -429,6 +440,9 @@ async fn supervise(migrator: Migrator, cli: &Cli) -> u8 {
                     summary.rejected.first()
                 );
             }
+            if cli.verify {
+                return verify(&cli.config).await;
+            }
             0
         }
         Err(e) => {
@@ -442,6 +456,49 @@ async fn supervise(migrator: Migrator, cli: &Cli) -> u8 {
             2
         }
     }
+}
+
+/// `--verify`: a full key-by-key comparison within the migrated selection.
+async fn verify(cfg: &Config) -> u8 {
+    use migrate_core::verify::{Mode, Verifier};
+    eprintln!("migrate: verifying (type, value and TTL of every selected key)...");
+    let filter = match cfg.filter() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("migrate: {e}");
+            return 2;
+        }
+    };
+    let mut pairs = Vec::new();
+    for m in &cfg.db_map {
+        if let Some((a, b)) = m.split_once('=') {
+            if let (Ok(a), Ok(b)) = (a.trim().parse::<u32>(), b.trim().parse::<u32>()) {
+                pairs.push((a, b));
+            }
+        }
+    }
+    let keys = filter.keys.clone();
+    let hb = cfg.heartbeat_key.clone().into_bytes();
+    let mut b = Verifier::builder()
+        .source(cfg.source.as_str())
+        .target(cfg.target.as_str())
+        .mode(Mode::Full)
+        .rounds(3)
+        .db_map(pairs)
+        .key_filter(move |k| k != hb.as_slice() && keys.matches(k));
+    if !cfg.dbs.is_empty() {
+        b = b.dbs(cfg.dbs.clone());
+    }
+    let result = match b.build() {
+        Ok(v) => v.run().await,
+        Err(e) => Err(e),
+    };
+    let code = migrate_core::verify::exit_code_for(&result);
+    match result {
+        Ok(report) => eprint!("{report}"),
+        Err(e) => eprintln!("migrate: verify: {e}"),
+    }
+    u8::try_from(code).unwrap_or(2)
 }
 
 fn describe_end(s: &Status) -> String {
