@@ -12,6 +12,19 @@ use crate::config::{ConflictPolicy, OnError};
 
 /// Default pipeline window: commands in flight before the sink waits for replies.
 pub const DEFAULT_WINDOW: usize = 1024;
+/// Queued commands are written to the socket once this many are queued...
+const FLUSH_EVERY_CMDS: usize = 128;
+/// ... or this many bytes.
+const FLUSH_EVERY_BYTES: usize = 64 << 10;
+
+fn c_queued(c: &Option<Client>) -> usize {
+    c.as_ref().map_or(0, Client::queued)
+}
+
+fn c_queued_bytes(c: &Option<Client>) -> usize {
+    c.as_ref().map_or(0, Client::queued_bytes)
+}
+
 /// Default bound on the bytes in flight.
 const DEFAULT_WINDOW_BYTES: usize = 32 << 20;
 
@@ -186,6 +199,17 @@ impl RedisSink {
             bytes,
             label: Label::new(name, key),
         });
+        // Hand the target work early (it processes while we parse and queue more); wait
+        // for replies only when the window is full.
+        if c_queued(&self.client) >= FLUSH_EVERY_CMDS
+            || c_queued_bytes(&self.client) >= FLUSH_EVERY_BYTES
+        {
+            if let Some(c) = self.client.as_mut() {
+                if let Err(e) = c.flush().await {
+                    return Err(self.lost(e));
+                }
+            }
+        }
         if self.inflight.queue.len() >= self.b.window || self.inflight.bytes >= self.b.window_bytes
         {
             self.drain_to(self.b.window / 2, self.b.window_bytes / 2)
