@@ -23,7 +23,7 @@ use crate::status::{Phase, Status};
 const MAX_REJECTED: usize = 1000;
 /// Largest value delivered raw (buffered whole) for a `RESTORE`: bigger ones stream as
 /// commands, which keeps memory bounded whatever `restore-size-limit` says.
-pub(super) const RAW_MEMORY_CAP: u64 = 64 << 20;
+pub(super) const RAW_MEMORY_CAP: u64 = 16 << 20;
 /// When no event arrives for this long, what is in flight is completed.
 const IDLE_FLUSH: Duration = Duration::from_millis(2);
 

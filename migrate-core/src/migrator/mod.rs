@@ -33,7 +33,9 @@
 //!   whole) and each key is written as `RESTORE key ttl payload [ABSTTL] [REPLACE]` when the
 //!   target accepts the encoding (its RDB version knows the type byte; the payload is
 //!   labelled with the target's RDB version) and the payload is at most the restore size
-//!   limit and the target's `proto-max-bulk-len`; otherwise as commands in bounded batches
+//!   limit, the target's `proto-max-bulk-len` and 16 MiB (a payload is held whole in
+//!   memory two or three times over, so bigger values stream instead, keeping the peak
+//!   memory bounded); otherwise as commands in bounded batches
 //!   ([`crate::convert`]). A key is always replaced, never merged. Keys expired at transfer
 //!   time are skipped and counted. `lua` AUX scripts are loaded (`SCRIPT LOAD`), function
 //!   libraries with `FUNCTION LOAD REPLACE`.
