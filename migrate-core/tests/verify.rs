@@ -383,13 +383,14 @@ fn db_mapping_and_key_filter() {
 #[test]
 fn writes_in_flight_settle_across_rounds() {
     let (a, b) = pair();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The writer's iteration count: the verifier starts once the hot keys exist.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     // A "replication" with lag: each write reaches the target 20 ms after the source. The
     // writer goes on until the verifier has been comparing for 800 ms (seen through the
     // source's PTTL call count), so the first round surely meets the lag and later rounds
     // see the settled data.
     let writer = {
-        let (mut s, mut t, mut probe, stop) = (a.connect(), b.connect(), a.connect(), stop.clone());
+        let (mut s, mut t, mut probe, stop) = (a.connect(), b.connect(), a.connect(), done.clone());
         std::thread::spawn(move || {
             let mut i = 0u64;
             let mut seen: Option<std::time::Instant> = None;
@@ -406,6 +407,7 @@ fn writes_in_flight_settle_across_rounds() {
                 ok(&mut t, &[b"SET", b"hot:key", v.as_bytes()]);
                 ok(&mut t, &[b"RPUSH", b"hot:list", v.as_bytes()]);
                 i += 1;
+                stop.store(i, std::sync::atomic::Ordering::SeqCst);
                 if seen.is_none() {
                     let stats = probe
                         .info_field("commandstats", "cmdstat_pttl")
@@ -415,9 +417,12 @@ fn writes_in_flight_settle_across_rounds() {
                     }
                 }
             }
-            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            i
         })
     };
+    while done.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let v = Verifier::builder()
         .source(a.url())
         .target(b.url())
@@ -426,13 +431,14 @@ fn writes_in_flight_settle_across_rounds() {
         .build()
         .unwrap();
     let r = rt().block_on(v.run()).unwrap();
-    writer.join().unwrap();
+    let iterations = writer.join().unwrap();
+    assert!(iterations > 2);
     assert!(r.is_equal(), "{r}");
     assert!(
         r.rounds >= 2,
         "the first round should have seen the lagging key\n{r}"
     );
-    // Without rounds, the same situation is reported.
+    // Settled: a single round agrees now.
     let r1 = verify(&a, &b, Mode::Full);
     assert!(r1.is_equal(), "settled now\n{r1}");
 }
