@@ -16,6 +16,24 @@
 //!
 //! The target and the source are only read, never written.
 //!
+//! # Cost and memory
+//! A batch of `scan_count` keys costs two or three pipelined round trips per side, both
+//! sides at once, on each of `connections` worker pairs. Between servers of the same
+//! version (4.0+), `PTTL` + `MEMORY USAGE` + `DUMP` settle most keys (equal payloads mean
+//! equal type and value); payloads that differ — hashtable-encoded sets and hashes
+//! serialize in a per-process order — and everything on mixed versions are compared
+//! structurally. A `DUMP`/`MEMORY` refused by the server just disables the shortcut.
+//! Memory is bounded by the queues (2 batches per worker), one chunk per side for big
+//! values (`chunk_sizes`, default 1000 elements / 1 MiB), the `DUMP` budget (64 KiB per
+//! key, 8 MiB per batch) and `max_recheck` remembered differences. A single collection
+//! element is fetched whole (Redis has no partial read of an element).
+//!
+//! # What is not compared
+//! Idle times, delivery timestamps and consumer seen-times of streams (they move with the
+//! clock); the `lag` of consumer groups (derived). Module types are compared by `DUMP`
+//! payload only, which is meaningful between equal versions. Key-rate limits apply per
+//! key, not per element of a big value.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), migrate_core::verify::VerifyError> {
 //! use std::time::Duration;
