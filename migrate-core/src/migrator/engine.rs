@@ -334,6 +334,12 @@ impl Engine {
         self.status.phase = Phase::Stopping;
         self.publish();
         self.sink.flush().await?;
+        if !self.incremental {
+            self.status.warn(
+                "stopped during the full sync: the target holds a partial copy and no \
+                 checkpoint was saved (a new run starts with a full sync)",
+            );
+        }
         if self.incremental {
             if let Some(a) = self.sink.applied_offset() {
                 handle.ack(a);
