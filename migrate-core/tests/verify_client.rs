@@ -76,6 +76,24 @@ fn pipeline_window_keeps_order_and_bounds_in_flight() {
         assert!(max_in_flight <= 64, "{max_in_flight}");
         assert_eq!(c.in_flight(), 0);
 
+        // Big commands: the write buffer is flushed as it grows, replies stay in order.
+        let big = vec![b'x'; 100_000];
+        let mut n = 0;
+        let mut on_ok = |f: Frame| -> Result<(), ClientError> {
+            assert_eq!(f, Frame::simple("OK"));
+            n += 1;
+            Ok(())
+        };
+        for i in 0..40 {
+            let key = format!("big:{i}");
+            c.push(&[&b"SET"[..], key.as_bytes(), &big], 16, &mut on_ok)
+                .await
+                .unwrap();
+            assert!(c.queued_bytes() < 400_000, "{}", c.queued_bytes());
+        }
+        c.finish(&mut on_ok).await.unwrap();
+        assert_eq!(n, 40);
+
         // queue/flush/recv: error replies are frames, in their place.
         c.queue(&["SET", "s", "v"]);
         c.queue(&["LPUSH", "s", "x"]);

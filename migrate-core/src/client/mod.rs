@@ -30,6 +30,10 @@ pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 /// Read buffer growth step.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// [`Client::push`] writes the buffer out once it holds this much, window full or not, so
+/// big commands (`RESTORE` payloads) do not pile up in memory.
+const PUSH_FLUSH_BYTES: usize = 256 * 1024;
+
 /// The name of a command in flight, kept inline (no allocation) for error messages.
 #[derive(Clone, Copy)]
 struct CmdName {
@@ -254,7 +258,8 @@ impl Client {
 
     /// Queues `args` keeping at most `window` commands in flight: when the window is
     /// full, flushes and reads replies (oldest first, each handed to `on_reply`) until half
-    /// of it is free. Call [`finish`](Self::finish) at the end.
+    /// of it is free. The write buffer is also flushed whenever it reaches 256 KiB. Call
+    /// [`finish`](Self::finish) at the end.
     pub async fn push<A, E, F>(
         &mut self,
         args: &[A],
@@ -268,6 +273,9 @@ impl Client {
     {
         self.queue(args);
         let window = window.max(1);
+        if self.in_flight() < window && self.wbuf.len() >= PUSH_FLUSH_BYTES {
+            self.flush().await?;
+        }
         if self.in_flight() >= window {
             self.flush().await?;
             while self.in_flight() > window / 2 {
