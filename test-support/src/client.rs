@@ -39,7 +39,8 @@ impl Reply {
 
     /// A bulk/status reply as a (lossy) string.
     pub fn as_string(&self) -> Option<String> {
-        self.as_bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+        self.as_bytes()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
     }
 
     /// An integer reply.
@@ -72,7 +73,10 @@ impl Conn {
         let s = TcpStream::connect(addr)?;
         s.set_read_timeout(Some(Duration::from_secs(30)))?;
         s.set_nodelay(true)?;
-        Ok(Conn { reader: BufReader::new(s.try_clone()?), writer: s })
+        Ok(Conn {
+            reader: BufReader::new(s.try_clone()?),
+            writer: s,
+        })
     }
 
     /// Sends one command and reads its reply. A server error is `Ok(Reply::Error)`; only I/O
@@ -86,8 +90,10 @@ impl Conn {
     pub fn ok<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
         let r = self.cmd(args).expect("command I/O");
         if let Reply::Error(e) = &r {
-            let argv: Vec<String> =
-                args.iter().map(|a| String::from_utf8_lossy(a.as_ref()).into_owned()).collect();
+            let argv: Vec<String> = args
+                .iter()
+                .map(|a| String::from_utf8_lossy(a.as_ref()).into_owned())
+                .collect();
             panic!("{argv:?} failed: {e}");
         }
         r
@@ -145,7 +151,9 @@ impl Conn {
                 if n < 0 {
                     Reply::Array(None)
                 } else {
-                    let items = (0..n).map(|_| self.read_reply()).collect::<io::Result<_>>()?;
+                    let items = (0..n)
+                        .map(|_| self.read_reply())
+                        .collect::<io::Result<_>>()?;
                     Reply::Array(Some(items))
                 }
             }

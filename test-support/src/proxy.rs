@@ -35,7 +35,10 @@ impl FaultProxy {
     pub fn start(upstream: &str) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("addr").port();
-        let shared = Arc::new(Shared { budget: AtomicU64::new(u64::MAX), ..Default::default() });
+        let shared = Arc::new(Shared {
+            budget: AtomicU64::new(u64::MAX),
+            ..Default::default()
+        });
         let upstream = upstream.to_owned();
         let sh = shared.clone();
         std::thread::spawn(move || {
@@ -60,7 +63,11 @@ impl FaultProxy {
                     conns.push(client.try_clone().expect("clone"));
                     conns.push(server.try_clone().expect("clone"));
                 }
-                pump(client.try_clone().expect("clone"), server.try_clone().expect("clone"), None);
+                pump(
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                    None,
+                );
                 pump(server, client, Some(sh.clone()));
             }
         });

