@@ -39,6 +39,7 @@
 //! # }
 //! ```
 
+mod acl;
 mod checks;
 mod facts;
 mod sizing;
