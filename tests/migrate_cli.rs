@@ -202,4 +202,47 @@ fn cli_end_to_end() {
     assert_eq!(st.code(), Some(0));
     let saved = std::fs::read_to_string(&cp).unwrap();
     assert!(saved.split_whitespace().count() >= 2, "{saved}");
+
+    // Started again with the same checkpoint: the precheck accepts the (now non-empty)
+    // target as this migration's own, and the stream continues without a full sync.
+    s.ok(&["SET", "after-restart", "1"]);
+    let mut child = Command::new(&bin)
+        .args([
+            "--source",
+            &src.url(),
+            "--target",
+            &dst2.url(),
+            "--status-json",
+            "--checkpoint-file",
+            cp.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let t0 = Instant::now();
+    loop {
+        let line = lines.next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_ne!(v["phase"], "failed", "{line}");
+        assert_eq!(v["full_syncs"], 0, "resumed run did a full sync: {line}");
+        if v["caught_up"] == true && keys(&dst2, 0) == 502 {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "not caught up: {line}"
+        );
+    }
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    for l in lines.by_ref() {
+        l.unwrap();
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }
