@@ -427,6 +427,9 @@ async fn supervise(migrator: Migrator, cli: &Cli) -> u8 {
                 println!("{}", summary.status.to_json());
             }
             eprintln!("migrate: {}", describe_end(&summary.status));
+            for w in &summary.status.warnings {
+                eprintln!("migrate: warning: {w}");
+            }
             if let Some(cp) = &summary.checkpoint {
                 eprintln!(
                     "migrate: checkpoint: replid {} offset {} (a new run with the same checkpoint settings resumes there)",
