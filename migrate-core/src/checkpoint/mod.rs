@@ -5,6 +5,13 @@
 //! A checkpoint is only ever saved for an offset the target has *applied* (replies
 //! received), so resuming with `PSYNC replid offset+1` neither loses nor repeats a command.
 //!
+//! Exactness after an abrupt kill (`SIGKILL`, power loss) needs the **key**: the
+//! migrator's sink writes it in the same `MULTI`/`EXEC` as the commands it covers
+//! ([`crate::sink::RedisSinkBuilder::checkpoint_key`]), so the target always holds exactly
+//! the data up to its checkpoint. The **file** is exact after a graceful stop; after a kill
+//! it is up to about a second old and the commands applied since are applied again on
+//! resume (harmless for `SET`/`DEL`, not for `INCR`/`LPUSH`). With both, the key wins.
+//!
 //! ```
 //! use migrate_core::checkpoint::Checkpoint;
 //!
@@ -117,8 +124,13 @@ impl CheckpointStore {
         self.key.as_ref().map(|(_, k)| k.as_str())
     }
 
-    /// Loads the saved checkpoint: the file first, else the key. `None`: nothing saved.
+    /// Loads the saved checkpoint: the key first (the migrator writes it on the target
+    /// atomically with the data it covers, so it is the truth even after an abrupt kill),
+    /// else the file. `None`: nothing saved.
     pub async fn load(&self) -> Result<Option<Checkpoint>, CheckpointError> {
+        if let Some(c) = self.load_key().await? {
+            return Ok(Some(c));
+        }
         if let Some(path) = &self.file {
             match std::fs::read_to_string(path) {
                 Ok(t) => {
@@ -138,19 +150,24 @@ impl CheckpointStore {
                 }
             }
         }
-        if let Some((opts, key)) = &self.key {
-            let err = |source| CheckpointError::Key {
-                key: key.clone(),
-                source,
-            };
-            let mut c = Client::connect(opts).await.map_err(err)?;
-            let f = c.cmd(&["GET", key.as_str()]).await.map_err(err)?;
-            if let Some(b) = f.as_bytes() {
-                let t = String::from_utf8_lossy(b);
-                return Checkpoint::parse(&t).map(Some);
-            }
-        }
         Ok(None)
+    }
+
+    /// Loads the checkpoint key alone (`None`: no key configured, or none saved).
+    pub async fn load_key(&self) -> Result<Option<Checkpoint>, CheckpointError> {
+        let Some((opts, key)) = &self.key else {
+            return Ok(None);
+        };
+        let err = |source| CheckpointError::Key {
+            key: key.clone(),
+            source,
+        };
+        let mut c = Client::connect(opts).await.map_err(err)?;
+        let f = c.cmd(&["GET", key.as_str()]).await.map_err(err)?;
+        match f.as_bytes() {
+            Some(b) => Checkpoint::parse(&String::from_utf8_lossy(b)).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Saves `c` everywhere configured.

@@ -121,15 +121,18 @@ impl Engine {
         let mut m = m;
         let sink: Box<dyn Sink> = match (m.b.sink.take(), &m.target) {
             (Some(s), _) => s,
-            (None, Some(t)) => Box::new(
-                RedisSink::builder(t.clone())
+            (None, Some(t)) => {
+                let mut b = RedisSink::builder(t.clone())
                     .conflict(m.b.conflict)
                     .on_error(m.b.on_error)
                     .window(m.b.window)
-                    .retry_window(m.b.retry_window)
-                    .connect()
-                    .await?,
-            ),
+                    .retry_window(m.b.retry_window);
+                if let Some(k) = &m.b.checkpoint_key {
+                    // The checkpoint key is written with the data it covers.
+                    b = b.checkpoint_key(k.clone(), t.db().unwrap_or(0));
+                }
+                Box::new(b.connect().await?)
+            }
             (None, None) => {
                 return Err(MigrateError::Task("no target and no sink".into()));
             }
@@ -221,10 +224,17 @@ impl Engine {
                         }
                     }
                     // Resume from what the target applied; mid-snapshot: a new full sync.
-                    start = if self.incremental {
-                        self.applied_checkpoint()
-                    } else {
+                    start = if !self.incremental {
                         None
+                    } else if self.store.key_name().is_some() {
+                        // The key was written with the data: a block the target executed
+                        // whose reply was lost is in it (the in-memory offset is not).
+                        match self.store.load_key().await {
+                            Ok(Some(c)) if Some(&c.replid) == self.replid.as_ref() => Some(c),
+                            _ => self.applied_checkpoint(),
+                        }
+                    } else {
+                        self.applied_checkpoint()
                     };
                     self.first_full = false;
                 }
@@ -433,6 +443,13 @@ impl Engine {
     }
 
     async fn save_checkpoint(&mut self) -> Result<(), MigrateError> {
+        if self.incremental && self.store.key_name().is_some() {
+            // The sink writes the key with each block; a save from another connection
+            // must not race a block in flight (it could set an older position after a
+            // newer block): complete everything first.
+            self.sink.flush().await?;
+            self.dirty = false;
+        }
         let Some(c) = self.applied_checkpoint() else {
             return Ok(());
         };

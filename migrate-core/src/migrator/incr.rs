@@ -37,6 +37,10 @@ impl Engine {
                 return Ok(());
             }
         };
+        if let Some(r) = &self.replid {
+            // The position after this command, for a sink checkpointing with its data.
+            self.sink.checkpoint_position(r, self.filter.current_db());
+        }
         let ack = (!self.filter.in_transaction()).then_some(c.end);
         match decision {
             FilterDecision::Forward { db, open_multi } => {

@@ -49,17 +49,29 @@
 //!   replace the old ones). A lost target connection is reconnected with backoff for up to
 //!   the retry window; what was in flight is forgotten and replication restarts from the
 //!   last *applied* offset (a new `PSYNC` continuing there), so every command is applied
-//!   exactly once — except a command the target executed whose reply was lost with the
-//!   connection: it is applied again (harmless for idempotent commands such as `SET`,
-//!   `DEL`, `RESTORE`; an `INCR`/`LPUSH` in that window of at most one pipeline would be
-//!   repeated). A lost target during the full phase restarts the full sync.
+//!   exactly once. With a checkpoint key, the position resumed from is the key read back
+//!   from the target (written atomically with the data, see below), so that holds even
+//!   for a batch the target executed whose reply was lost with the connection; without
+//!   one, such a batch (at most one pipeline) is applied again (harmless for idempotent
+//!   commands such as `SET`, `DEL`, `RESTORE`, not for `INCR`/`LPUSH`). A lost target
+//!   during the full phase restarts the full sync.
 //! * **Stop.** [`MigrationHandle::stop`] drains the pipeline, saves the checkpoint and
 //!   returns a [`Summary`]. A later run with the same checkpoint resumes with `+CONTINUE`
 //!   and exact data. During the incremental phase the checkpoint is also saved every
-//!   second (only for offsets the target applied); a migrator killed abruptly resumes from
-//!   its last saved checkpoint, so the commands applied in that last second (at most) are
-//!   applied again — exact for idempotent writes, not for `INCR`/`LPUSH`-style ones.
-//!   Prefer a graceful stop (the CLI does it on SIGINT/SIGTERM).
+//!   second (only for offsets the target applied).
+//! * **Abrupt kill.** With a **checkpoint key** (on the target), every batch of stream
+//!   commands is sent as `MULTI` <commands> `SET <key> "replid offset db"` `EXEC`
+//!   ([`crate::sink::RedisSink`] documents the rules: source transactions flattened and
+//!   never split, batches of at most 128 commands / 64 KiB, closed after 2 ms of idle
+//!   stream; a command the target refuses at queue time stops the run whatever the error
+//!   policy). Redis discards a `MULTI` whose connection closes, so after a `SIGKILL` the
+//!   target holds exactly the commands up to the checkpoint it holds, and a new run with
+//!   the same key (which is read first, before any file) resumes there with
+//!   `+CONTINUE`: exact, `INCR`/`LPUSH` included. With only a **checkpoint file**, a
+//!   killed migrator resumes from the last file save, so the commands applied in that last
+//!   second (at most) are applied again — exact for idempotent writes, not for
+//!   `INCR`/`LPUSH`-style ones; prefer a graceful stop (the CLI does it on
+//!   SIGINT/SIGTERM) or a checkpoint key.
 //! * **TTL extension** applies to the snapshot's keys; expiries set by later stream
 //!   commands are forwarded as the source sent them.
 //! * **Downgrades.** A payload is restored when the target's RDB version knows its type

@@ -247,6 +247,13 @@ pub trait Sink: Send + std::fmt::Debug {
     /// every write queued before is applied, `offset` is applied.
     fn mark(&mut self, offset: u64);
 
+    /// The source's replication id and the source db selected after the stream command
+    /// about to be written (or marked): sinks that keep the checkpoint with the data (see
+    /// [`RedisSinkBuilder::checkpoint_key`]) write this position.
+    fn checkpoint_position(&mut self, replid: &str, source_db: u32) {
+        let _ = (replid, source_db);
+    }
+
     /// Sends everything queued and waits until the target applied it.
     fn flush(&mut self) -> SinkFuture<'_, ()>;
 

@@ -10,6 +10,9 @@ use super::{KeyRecord, KeyValue, KeyWrite, Sink, SinkCaps, SinkCommand, SinkFutu
 use crate::client::Client;
 use crate::config::{ConflictPolicy, OnError};
 
+mod block;
+use block::Block;
+
 /// Default pipeline window: commands in flight before the sink waits for replies.
 pub const DEFAULT_WINDOW: usize = 1024;
 /// Queued commands are written to the socket once this many are queued...
@@ -37,6 +40,7 @@ pub struct RedisSinkBuilder {
     window: usize,
     window_bytes: usize,
     retry_window: Duration,
+    checkpoint_key: Option<(String, u32)>,
 }
 
 impl RedisSinkBuilder {
@@ -66,6 +70,14 @@ impl RedisSinkBuilder {
         self.retry_window = d;
         self
     }
+    /// Keeps the migration's checkpoint in `key` (in db `db`) *transactionally with the
+    /// data*: every batch of stream commands is sent as `MULTI` <commands> `SET key
+    /// "replid offset db"` `EXEC` (see [`RedisSink`]). The engine sets this when a
+    /// checkpoint key is configured.
+    pub fn checkpoint_key(mut self, key: impl Into<String>, db: u32) -> Self {
+        self.checkpoint_key = Some((key.into(), db));
+        self
+    }
     /// Connects and reads the target's version and `proto-max-bulk-len`.
     pub async fn connect(self) -> Result<RedisSink, SinkError> {
         let mut client = Client::connect(&self.opts)
@@ -88,6 +100,9 @@ impl RedisSinkBuilder {
             client: Some(client),
             caps,
             inflight: Inflight::default(),
+            replid: None,
+            source_db: 0,
+            block: None,
         })
     }
 }
@@ -107,12 +122,40 @@ impl RedisSinkBuilder {
 /// * Errors: a rejected full-phase write always stops the run (nothing is dropped silently,
 ///   e.g. `OOM` names the key); a rejected stream command stops or is recorded and skipped
 ///   as the error policy says.
+///
+/// # Checkpoint blocks (exactly-once after an abrupt kill)
+///
+/// With a [checkpoint key](RedisSinkBuilder::checkpoint_key), stream commands are sent in
+/// blocks `MULTI` <commands> [`SELECT` key-db] `SET key "replid offset db"` [`SELECT`
+/// back] `EXEC`: the target applies a batch and the position it covers atomically, and
+/// discards a `MULTI` without `EXEC` when the connection closes, so whatever stops the
+/// migrator (even `SIGKILL`), the checkpoint key always names exactly what the target
+/// holds. Rules:
+///
+/// * A block closes after a complete unit of the stream (a command with its offset
+///   acknowledged) once it holds 128 commands or 64 KiB, and on [`Sink::flush`] (the engine's 2 ms idle flush, stops). The pipeline
+///   window still bounds what is in flight.
+/// * A source transaction is flattened into the current block (its `MULTI`/`EXEC` are not
+///   sent; the block is atomic anyway) and never split across blocks; a dangling
+///   `EXEC`/`DISCARD` without `MULTI` is not sent. `WATCH` is never propagated.
+/// * Every other command the replication stream carries (writes, `SELECT`, `SWAPDB`,
+///   `FLUSHALL`/`FLUSHDB`, `SCRIPT`/`FUNCTION`, `EVAL`, `PUBLISH`...) is allowed inside
+///   `MULTI`. A command the target refuses *at queue time* (unknown command, wrong
+///   arity) aborts the whole block (`EXECABORT`, nothing applied): the run stops naming
+///   that command whatever the error policy, since it cannot be skipped alone. A runtime
+///   error (an item of `EXEC`'s reply) is reported per command as usual and follows the
+///   error policy.
 #[derive(Debug)]
 pub struct RedisSink {
     b: RedisSinkBuilder,
     client: Option<Client>,
     caps: SinkCaps,
     inflight: Inflight,
+    /// The source's replication id and selected db (for the checkpoint value).
+    replid: Option<String>,
+    source_db: u32,
+    /// The open checkpoint block.
+    block: Option<Block>,
 }
 
 impl std::fmt::Debug for Inflight {
@@ -141,6 +184,7 @@ impl RedisSink {
             window: DEFAULT_WINDOW,
             window_bytes: DEFAULT_WINDOW_BYTES,
             retry_window: Duration::from_secs(600),
+            checkpoint_key: None,
         }
     }
 
@@ -164,6 +208,7 @@ impl RedisSink {
 
     fn lost(&mut self, e: crate::client::ClientError) -> SinkError {
         self.client = None;
+        self.block = None;
         self.inflight.clear();
         SinkError::Connection(e)
     }
@@ -192,12 +237,14 @@ impl RedisSink {
         let bytes = c.queued_bytes().saturating_sub(before);
         let name = args.first().map_or(&b""[..], |a| a.as_ref());
         let key = args.get(1).map_or(&b""[..], |a| a.as_ref());
+        let in_block = self.block.is_some();
         self.inflight.push(Pending {
             kind,
             ack,
             offset,
             bytes,
             label: Label::new(name, key),
+            in_block,
         });
         // Hand the target work early (it processes while we parse and queue more); wait
         // for replies only when the window is full.
@@ -251,12 +298,14 @@ impl RedisSink {
         let before = c.queued_bytes();
         c.queue_select(db);
         let bytes = c.queued_bytes().saturating_sub(before);
+        let in_block = self.block.is_some();
         self.inflight.push(Pending {
             kind: Kind::Plumbing,
             ack: None,
             offset: None,
             bytes,
             label: Label::new(b"SELECT", b""),
+            in_block,
         });
         Ok(())
     }
@@ -341,6 +390,9 @@ impl RedisSink {
     }
 
     async fn stream_command(&mut self, cmd: &SinkCommand<'_>) -> Result<(), SinkError> {
+        if self.blocks() {
+            return self.block_command(cmd).await;
+        }
         if let Some(db) = cmd.db {
             self.select(db).await?;
         }
@@ -361,6 +413,12 @@ impl RedisSink {
     }
 
     async fn full_sync_start(&mut self, first: bool, dbs: &[u32]) -> Result<(), SinkError> {
+        if self.block.is_some_and(|b| b.in_txn || !b.complete) {
+            // A block cut mid-transaction: drop it with the connection (the target
+            // discards it), then go on with a fresh connection.
+            self.do_reconnect().await?;
+        }
+        self.close_block().await?;
         self.drain_to(0, 0).await?;
         self.check()?;
         let in_scope = |db: u32| dbs.is_empty() || dbs.contains(&db);
@@ -391,6 +449,7 @@ impl RedisSink {
 
     async fn do_reconnect(&mut self) -> Result<(), SinkError> {
         self.client = None;
+        self.block = None;
         self.inflight.clear();
         let start = Instant::now();
         let mut delay = Duration::from_millis(200);
@@ -450,10 +509,23 @@ impl Sink for RedisSink {
 
     fn mark(&mut self, offset: u64) {
         self.inflight.mark(offset);
+        let db = self.source_db;
+        if let Some(b) = self.block.as_mut() {
+            b.ack = Some((offset, db));
+            b.complete = true;
+        }
+    }
+
+    fn checkpoint_position(&mut self, replid: &str, source_db: u32) {
+        if self.replid.as_deref() != Some(replid) {
+            self.replid = Some(replid.to_owned());
+        }
+        self.source_db = source_db;
     }
 
     fn flush(&mut self) -> SinkFuture<'_, ()> {
         Box::pin(async move {
+            self.close_block().await?;
             self.drain_to(0, 0).await?;
             self.check()
         })

@@ -21,6 +21,9 @@ pub(super) enum Kind {
     Exec,
     /// Plumbing (`SELECT`, `SCRIPT LOAD`, `FUNCTION LOAD`...).
     Plumbing,
+    /// The `EXEC` closing one of the sink's own checkpointed blocks: its items are the
+    /// replies of the commands queued in the block (held until then).
+    Block,
 }
 
 /// Command name and key, inline (no allocation per command), for error messages.
@@ -68,6 +71,9 @@ pub(super) struct Pending {
     /// Bytes it took on the wire.
     pub bytes: usize,
     pub label: Label,
+    /// Queued inside one of the sink's blocks: its reply is `+QUEUED` (or a queue-time
+    /// error); its real reply is an item of the block's `EXEC`.
+    pub in_block: bool,
 }
 
 /// The in-flight queue and what the replies have told so far.
@@ -80,6 +86,10 @@ pub(super) struct Inflight {
     pub rejected: Vec<Rejected>,
     /// The first error to report (policy `stop`).
     pub failed: Option<SinkError>,
+    /// Commands of an open block that were queued, waiting for the block's `EXEC`.
+    pub held: VecDeque<Pending>,
+    /// The first command of the open block the target refused to queue.
+    pub abort: Option<Rejected>,
 }
 
 /// Most rejected commands remembered between two `take_rejected` calls.
@@ -93,7 +103,7 @@ impl Inflight {
     }
 
     pub(super) fn mark(&mut self, offset: u64) {
-        match self.queue.back_mut() {
+        match self.queue.back_mut().or(self.held.back_mut()) {
             Some(p) => p.ack = Some(p.ack.map_or(offset, |a| a.max(offset))),
             None => self.applied = Some(self.applied.map_or(offset, |a| a.max(offset))),
         }
@@ -103,6 +113,8 @@ impl Inflight {
     pub(super) fn clear(&mut self) {
         self.queue.clear();
         self.bytes = 0;
+        self.held.clear();
+        self.abort = None;
     }
 
     pub(super) fn on_reply(&mut self, f: &Frame, conflict: ConflictPolicy, on_error: OnError) {
@@ -110,6 +122,61 @@ impl Inflight {
             return;
         };
         self.bytes -= p.bytes.min(self.bytes);
+        if p.in_block {
+            // `+QUEUED`, or refused at queue time (the `EXEC` will abort the block).
+            if let (Some(m), None) = (f.error_message(), &self.abort) {
+                self.abort = Some(rejected(&p, None, m));
+            }
+            self.held.push_back(p);
+            return;
+        }
+        if p.kind == Kind::Block {
+            self.on_block_exec(f, &p, conflict, on_error);
+            return;
+        }
+        self.apply(f, p, conflict, on_error);
+    }
+
+    /// The reply to a block's `EXEC`: one item per held command, or an abort.
+    fn on_block_exec(
+        &mut self,
+        f: &Frame,
+        p: &Pending,
+        conflict: ConflictPolicy,
+        on_error: OnError,
+    ) {
+        let abort = self.abort.take();
+        match f.as_array() {
+            Some(items) if abort.is_none() && items.len() == self.held.len() => {
+                for it in items {
+                    if let Some(h) = self.held.pop_front() {
+                        self.apply(it, h, conflict, on_error);
+                    }
+                }
+                if let Some(a) = p.ack {
+                    self.applied = Some(self.applied.map_or(a, |x| x.max(a)));
+                }
+            }
+            _ => {
+                // Nothing of the block was applied. A command refused at queue time
+                // (unknown command, wrong arity) cannot be skipped alone: the run stops
+                // whatever the error policy, naming it.
+                self.held.clear();
+                let r = abort.unwrap_or_else(|| {
+                    let m = f.error_message().map_or_else(
+                        || format!("unexpected EXEC reply {f:?}"),
+                        |m| String::from_utf8_lossy(m).into_owned(),
+                    );
+                    rejected(p, Some("EXEC".into()), m.as_bytes())
+                });
+                if self.failed.is_none() {
+                    self.failed = Some(SinkError::Rejected(r));
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, f: &Frame, p: Pending, conflict: ConflictPolicy, on_error: OnError) {
         match f.error_message() {
             None => match p.kind {
                 Kind::Restore | Kind::KeyCmd { last: true } => self.stats.keys_written += 1,
@@ -127,7 +194,7 @@ impl Inflight {
                         self.reject(&p, None, b"EXEC aborted (null reply)", on_error);
                     }
                 }
-                Kind::KeyCmd { last: false } | Kind::Plumbing => {}
+                Kind::KeyCmd { last: false } | Kind::Plumbing | Kind::Block => {}
             },
             Some(m) => {
                 if p.kind == Kind::Restore
@@ -146,12 +213,7 @@ impl Inflight {
     }
 
     fn reject(&mut self, p: &Pending, what: Option<String>, msg: &[u8], on_error: OnError) {
-        let r = Rejected {
-            command: what.unwrap_or_else(|| p.label.name()),
-            key: p.label.key(),
-            message: String::from_utf8_lossy(msg).into_owned(),
-            offset: p.offset,
-        };
+        let r = rejected(p, what, msg);
         // Plumbing failures and key writes of the full phase always stop: skipping them
         // would lose data silently. The policy covers stream commands.
         let skippable = matches!(p.kind, Kind::Stream | Kind::Exec);
@@ -163,6 +225,15 @@ impl Inflight {
         } else if self.failed.is_none() {
             self.failed = Some(SinkError::Rejected(r));
         }
+    }
+}
+
+fn rejected(p: &Pending, what: Option<String>, msg: &[u8]) -> Rejected {
+    Rejected {
+        command: what.unwrap_or_else(|| p.label.name()),
+        key: p.label.key(),
+        message: String::from_utf8_lossy(msg).into_owned(),
+        offset: p.offset,
     }
 }
 
@@ -180,6 +251,7 @@ mod tests {
             offset: ack,
             bytes: 10,
             label: Label::new(b"set", b"key:1"),
+            in_block: false,
         }
     }
 
@@ -251,6 +323,88 @@ mod tests {
             e.contains("command 2 of the transaction") && e.contains("not an integer"),
             "{e}"
         );
+    }
+
+    fn queued(ack: Option<u64>) -> Pending {
+        Pending {
+            in_block: true,
+            ..p(Kind::Stream, ack)
+        }
+    }
+
+    #[test]
+    fn block_items_are_replies_of_the_held_commands() {
+        let mut f = Inflight::default();
+        f.push(p(Kind::Plumbing, None)); // MULTI
+        f.push(queued(Some(10)));
+        f.push(queued(Some(20)));
+        f.push(Pending {
+            in_block: true,
+            ..p(Kind::Plumbing, None)
+        }); // SET checkpoint
+        f.push(p(Kind::Block, Some(20)));
+        let q = Frame::simple("QUEUED");
+        f.on_reply(&Frame::simple("OK"), ConflictPolicy::Error, OnError::Skip);
+        for _ in 0..3 {
+            f.on_reply(&q, ConflictPolicy::Error, OnError::Skip);
+        }
+        // Nothing is applied before EXEC.
+        assert_eq!((f.applied, f.held.len()), (None, 3));
+        let reply = Frame::Array(vec![
+            Frame::Integer(1),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+            Frame::simple("OK"),
+        ]);
+        f.on_reply(&reply, ConflictPolicy::Error, OnError::Skip);
+        assert_eq!(f.applied, Some(20));
+        assert_eq!(
+            (f.stats.commands_applied, f.stats.commands_rejected),
+            (1, 1)
+        );
+        assert_eq!(f.rejected[0].offset, Some(20));
+        assert!(f.rejected[0]
+            .to_string()
+            .contains("SET \"key:1\": WRONGTYPE"));
+        assert!(f.held.is_empty() && f.failed.is_none());
+    }
+
+    #[test]
+    fn queue_time_error_aborts_the_block_and_names_the_command() {
+        let mut f = Inflight {
+            applied: Some(5),
+            ..Inflight::default()
+        };
+        f.push(p(Kind::Plumbing, None)); // MULTI
+        f.push(queued(Some(10)));
+        f.push(Pending {
+            label: Label::new(b"frobnicate", b"k"),
+            ..queued(Some(20))
+        });
+        f.push(p(Kind::Block, Some(20)));
+        f.on_reply(&Frame::simple("OK"), ConflictPolicy::Error, OnError::Skip);
+        f.on_reply(
+            &Frame::simple("QUEUED"),
+            ConflictPolicy::Error,
+            OnError::Skip,
+        );
+        f.on_reply(
+            &err("ERR unknown command 'frobnicate'"),
+            ConflictPolicy::Error,
+            OnError::Skip,
+        );
+        f.on_reply(
+            &err("EXECABORT Transaction discarded because of previous errors."),
+            ConflictPolicy::Error,
+            OnError::Skip,
+        );
+        assert_eq!(f.applied, Some(5), "nothing of the block is applied");
+        assert_eq!(f.stats.commands_applied, 0);
+        let e = f.failed.take().unwrap().to_string();
+        assert!(
+            e.contains("FROBNICATE") && e.contains("\"k\"") && e.contains("unknown command"),
+            "{e}"
+        );
+        assert!(f.held.is_empty() && f.abort.is_none());
     }
 
     #[test]

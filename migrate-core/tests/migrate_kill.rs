@@ -1,0 +1,134 @@
+//! A migrator killed abruptly (its runtime dropped: no graceful stop, connections simply
+//! close) and started again with the same checkpoint key resumes with `PSYNC` +
+//! `+CONTINUE` and the data stays exact, non-idempotent commands included: the key is
+//! written in the same `MULTI`/`EXEC` as the commands it covers.
+#![allow(clippy::unwrap_used)]
+
+mod migrate_util;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use migrate_core::Phase;
+use migrate_util::*;
+use test_support::{Conn, RedisServer, Reply, Version};
+
+const CKPT_KEY: &str = "migrate:checkpoint";
+
+/// Writes `INCR counter` + `RPUSH list i` in db 0 and, every 7th round, a transaction
+/// `MULTI INCR tx RPUSH txlist i EXEC` in db 3, until stopped.
+fn writer(src: &RedisServer, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
+    let addr = src.addr();
+    std::thread::spawn(move || {
+        let mut c = Conn::connect(&addr).unwrap();
+        let mut i = 0u64;
+        while !stop.load(Ordering::Relaxed) {
+            let mut cmds: Vec<Vec<String>> = Vec::new();
+            for _ in 0..20 {
+                let s = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+                cmds.push(s(&["INCR", "counter"]));
+                cmds.push(s(&["RPUSH", "list", &i.to_string()]));
+                if i % 7 == 0 {
+                    cmds.push(s(&["SELECT", "3"]));
+                    cmds.push(s(&["MULTI"]));
+                    cmds.push(s(&["INCR", "tx"]));
+                    cmds.push(s(&["RPUSH", "txlist", &i.to_string()]));
+                    cmds.push(s(&["EXEC"]));
+                    cmds.push(s(&["SELECT", "0"]));
+                }
+                i += 1;
+            }
+            for r in c.pipeline(&cmds).unwrap() {
+                assert!(!matches!(r, Reply::Error(_)), "{r:?}");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        i
+    })
+}
+
+fn lrange(c: &mut Conn, db: &str, key: &str) -> Vec<Vec<u8>> {
+    ok(c, &["SELECT", db]);
+    let r = ok(c, &["LRANGE", key, "0", "-1"]);
+    r.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_bytes().unwrap().to_vec())
+        .collect()
+}
+
+fn get(c: &mut Conn, db: &str, key: &str) -> Option<String> {
+    ok(c, &["SELECT", db]);
+    c.cmd(&["GET", key]).unwrap().as_string()
+}
+
+#[test]
+fn killed_migrator_resumes_exactly_from_the_checkpoint_key() {
+    let src = RedisServer::builder(Version::V7_0)
+        .arg("repl-backlog-size", "64mb")
+        .start();
+    let tgt = RedisServer::start(Version::V7_0);
+    ok(&mut src.connect(), &["SET", "seed", "1"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let w = writer(&src, stop.clone());
+
+    // First run: killed mid-stream (the runtime is dropped without any stop).
+    let rt1 = rt();
+    rt1.block_on(async {
+        let h = builder(&src, &tgt)
+            .checkpoint_key(CKPT_KEY)
+            .build()
+            .unwrap()
+            .run();
+        h.wait_for(|s| s.phase == Phase::Incremental).await.unwrap();
+        // Past a periodic checkpoint save and well into the next second.
+        tokio::time::sleep(Duration::from_millis(1600)).await;
+        let s = h.status();
+        assert!(s.commands_applied > 1000, "{s:?}");
+        std::mem::forget(h);
+    });
+    rt1.shutdown_background();
+    // The target sees the connection close (what the killed process left in the socket
+    // is processed first, within milliseconds).
+    std::thread::sleep(Duration::from_millis(300));
+    let full_before = stat(&src, "sync_full");
+    let partial_before = stat(&src, "sync_partial_ok");
+    assert_eq!(full_before, 1);
+
+    // Second run: same checkpoint key, resumes while the writer goes on.
+    let rt2 = rt();
+    rt2.block_on(async {
+        let h = builder(&src, &tgt)
+            .checkpoint_key(CKPT_KEY)
+            .build()
+            .unwrap()
+            .run();
+        h.wait_for(|s| s.partial_resyncs >= 1 || s.full_syncs >= 1)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        stop.store(true, Ordering::Relaxed);
+        let rounds = w.join().unwrap();
+        assert!(rounds > 100, "{rounds}");
+        wait_applied(&h, &src).await;
+
+        let (mut s, mut t) = (src.connect(), tgt.connect());
+        assert_eq!(get(&mut t, "0", "counter"), get(&mut s, "0", "counter"));
+        assert_eq!(get(&mut t, "3", "tx"), get(&mut s, "3", "tx"));
+        for (db, key) in [("0", "list"), ("3", "txlist")] {
+            let (sl, tl) = (lrange(&mut s, db, key), lrange(&mut t, db, key));
+            assert_eq!(sl.len(), tl.len(), "{key}: source vs target length");
+            if let Some(i) = sl.iter().zip(&tl).position(|(a, b)| a != b) {
+                panic!("{key} differs at index {i}");
+            }
+        }
+        let r =
+            verify(verifier(&src, &tgt).key_filter(|k| k != HB && k != CKPT_KEY.as_bytes())).await;
+        assert!(r.is_equal(), "{r}");
+        let st = h.stop().await.unwrap().status;
+        assert_eq!(st.full_syncs, 0, "{st:?}");
+    });
+    assert_eq!(stat(&src, "sync_full"), full_before);
+    assert!(stat(&src, "sync_partial_ok") > partial_before);
+}
