@@ -132,3 +132,75 @@ fn killed_migrator_resumes_exactly_from_the_checkpoint_key() {
     assert_eq!(stat(&src, "sync_full"), full_before);
     assert!(stat(&src, "sync_partial_ok") > partial_before);
 }
+
+/// Inside checkpoint blocks, a runtime error is still reported per command (skip: the
+/// rest of the block is applied) and a command refused at queue time (here an ACL
+/// denial) aborts its block and stops the run naming it.
+#[test]
+fn errors_inside_checkpoint_blocks_name_the_command() {
+    use migrate_core::config::{ConflictPolicy, OnError};
+    let src = RedisServer::start(Version::V7_0);
+    let tgt = RedisServer::start(Version::V7_0);
+    ok(&mut tgt.connect(), &["SET", "clash", "a string"]);
+    let rt = rt();
+    rt.block_on(async {
+        let h = builder(&src, &tgt)
+            .conflict(ConflictPolicy::Overwrite)
+            .on_error(OnError::Skip)
+            .checkpoint_key(CKPT_KEY)
+            .build()
+            .unwrap()
+            .run();
+        h.wait_for(|s| s.phase == Phase::Incremental).await.unwrap();
+        let cmds: Vec<Vec<&str>> = vec![
+            vec!["INCR", "n"],
+            vec!["RPUSH", "clash", "x"],
+            vec!["INCR", "n"],
+        ];
+        src.connect().pipeline(&cmds).unwrap();
+        wait_applied(&h, &src).await;
+        let sum = h.stop().await.unwrap();
+        assert_eq!(sum.status.commands_rejected, 1, "{:?}", sum.status);
+        let r = &sum.rejected[0];
+        assert!(
+            r.command == "RPUSH" && r.key == "clash" && r.message.starts_with("WRONGTYPE"),
+            "{r}"
+        );
+        assert_eq!(get(&mut tgt.connect(), "0", "n").as_deref(), Some("2"));
+    });
+
+    // A user that may not APPEND: refused when queued, the block is discarded.
+    ok(
+        &mut tgt.connect(),
+        &[
+            "ACL", "SETUSER", "mig", "on", ">pw", "~*", "&*", "+@all", "-append",
+        ],
+    );
+    let tgt_url = format!("redis://mig:pw@{}", tgt.addr());
+    rt.block_on(async {
+        let h = builder(&src, &tgt)
+            .target(tgt_url)
+            .checkpoint_key(CKPT_KEY)
+            .build()
+            .unwrap()
+            .run();
+        h.wait_for(|s| s.partial_resyncs >= 1).await.unwrap();
+        let cmds: Vec<Vec<&str>> = vec![vec!["SET", "a", "1"], vec!["APPEND", "a", "x"]];
+        src.connect().pipeline(&cmds).unwrap();
+        let e = tokio::time::timeout(Duration::from_secs(20), h.wait())
+            .await
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("APPEND") && e.contains("\"a\"") && e.contains("NOPERM"),
+            "{e}"
+        );
+    });
+    let mut t = tgt.connect();
+    assert_ne!(get(&mut t, "0", "a").as_deref(), Some("1x"));
+    // The checkpoint key stays before the APPEND: a fixed target resumes there.
+    let ckpt = get(&mut t, "0", CKPT_KEY).unwrap();
+    let at: u64 = ckpt.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!(at < source_offset(&src), "{ckpt}");
+}
