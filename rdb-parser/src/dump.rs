@@ -88,13 +88,27 @@ pub fn dump_payload(value: &[u8], version: u16) -> Vec<u8> {
 /// concatenating them.
 pub fn dump_payload_parts(rdb_type: u8, body: &[u8], version: u16) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len() + 11);
+    dump_payload_into(rdb_type, body, version, &mut out);
+    out
+}
+
+/// [`dump_payload_parts`] into a caller's buffer (cleared first): no allocation once the
+/// buffer has grown to the largest payload.
+///
+/// ```
+/// let mut buf = Vec::new();
+/// rdb_parser::dump_payload_into(0, b"\x03bar", 10, &mut buf);
+/// assert_eq!(buf, rdb_parser::dump_payload(b"\x00\x03bar", 10));
+/// ```
+pub fn dump_payload_into(rdb_type: u8, body: &[u8], version: u16, out: &mut Vec<u8>) {
+    out.clear();
+    out.reserve(body.len() + 11);
     out.push(rdb_type);
     out.extend_from_slice(body);
     out.extend_from_slice(&version.to_le_bytes());
     let mut c = Crc64::new();
-    c.update(&out);
+    c.update(out);
     out.extend_from_slice(&c.value().to_le_bytes());
-    out
 }
 
 /// Checks a payload's framing and CRC (a stored 0 is a mismatch like any other).

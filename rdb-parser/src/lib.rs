@@ -120,7 +120,8 @@ pub mod write;
 
 pub use crc::{crc64, Crc64};
 pub use dump::{
-    dump_payload, dump_payload_parts, parse_dump_payload, verify_dump_payload, DumpPayload,
+    dump_payload, dump_payload_into, dump_payload_parts, parse_dump_payload, verify_dump_payload,
+    DumpPayload,
 };
 pub use elem::{format_i64, Elem, IntBuf};
 pub use error::{Error, ErrorKind};

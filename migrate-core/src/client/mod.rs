@@ -155,6 +155,16 @@ impl Client {
         resp_codec::encode_command(&mut self.wbuf, args.iter());
     }
 
+    /// Appends a command whose arguments after the name are already RESP-encoded: `args`
+    /// holds `n` bulk strings (see [`resp_codec::encode_bulk`]). Lets a caller build a big
+    /// command (`MSET` of many keys) without holding each argument apart.
+    pub fn queue_encoded(&mut self, name: &[u8], n: usize, args: &[u8]) {
+        self.names.push_back(CmdName::new(name));
+        resp_codec::encode_array_header(&mut self.wbuf, n + 1);
+        resp_codec::encode_bulk(&mut self.wbuf, name);
+        self.wbuf.extend_from_slice(args);
+    }
+
     /// Writes every queued command to the socket.
     pub async fn flush(&mut self) -> Result<()> {
         if self.wbuf.is_empty() {

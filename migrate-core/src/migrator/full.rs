@@ -16,6 +16,8 @@ use crate::sink::{KeyRecord, KeyValue, KeyWrite};
 enum Path {
     /// Raw view requested: a `RawValue` (or, above the limit, decoded batches).
     Raw,
+    /// A string gathered whole, handed over as [`KeyValue::String`].
+    String,
     /// Commands through the converter; `first`: no batch sent yet.
     Commands { first: bool },
     /// Not migrated (filtered, expired, refused).
@@ -39,12 +41,23 @@ pub(super) struct FullState {
     /// Unconsumed input: `buf[pos..]`.
     buf: Vec<u8>,
     pos: usize,
+    keys: KeyState,
+}
+
+/// Everything but the parser (events borrow the parser while these change).
+#[derive(Debug)]
+struct KeyState {
     /// RDB version of payloads sent (`None`: no payloads, commands only).
     payload_version: Option<u16>,
+    /// Largest value held whole: a `RESTORE` payload or a string.
     raw_max: usize,
     conv: EventConverter,
     out: Vec<Argv>,
     key: Vec<u8>,
+    /// The current key's string value, gathered from its chunks.
+    string: Vec<u8>,
+    /// The current key's `RESTORE` payload.
+    payload: Vec<u8>,
     cur: Option<CurKey>,
     module_aux_warned: bool,
 }
@@ -65,13 +78,17 @@ impl FullState {
             parser: Parser::builder().view(View::Decoded).build(),
             buf: Vec::with_capacity(256 << 10),
             pos: 0,
-            payload_version: None,
-            raw_max,
-            conv: EventConverter::new(opts),
-            out: Vec::new(),
-            key: Vec::new(),
-            cur: None,
-            module_aux_warned: false,
+            keys: KeyState {
+                payload_version: None,
+                raw_max,
+                conv: EventConverter::new(opts),
+                out: Vec::new(),
+                key: Vec::new(),
+                string: Vec::new(),
+                payload: Vec::new(),
+                cur: None,
+                module_aux_warned: false,
+            },
         }
     }
 }
@@ -120,37 +137,15 @@ impl Engine {
                     match ev {
                         Event::Header { version, flavor } => {
                             let max = self.caps.restore_rdb_version;
-                            st.payload_version = match (flavor, max) {
+                            st.keys.payload_version = match (flavor, max) {
                                 (Flavor::Redis, Some(max)) => {
                                     Some(max.min(u16::try_from(version).unwrap_or(u16::MAX)))
                                 }
                                 _ => None,
                             };
                         }
-                        Event::KeyStart(k) => {
-                            view = Some(key_start(
-                                self,
-                                &mut st.cur,
-                                &mut st.key,
-                                &mut st.conv,
-                                st.payload_version,
-                                st.raw_max,
-                                &k,
-                            )?)
-                        }
-                        ev => {
-                            on_event(
-                                self,
-                                &mut st.cur,
-                                &mut st.conv,
-                                &mut st.out,
-                                &st.key,
-                                st.payload_version,
-                                &mut st.module_aux_warned,
-                                ev,
-                            )
-                            .await?
-                        }
+                        Event::KeyStart(k) => view = Some(key_start(self, &mut st.keys, &k)?),
+                        ev => on_event(self, &mut st.keys, ev).await?,
                     }
                     true
                 }
@@ -167,19 +162,11 @@ impl Engine {
 }
 
 /// Decides on a key at its start; returns the view to read it with.
-fn key_start(
-    e: &mut Engine,
-    cur_slot: &mut Option<CurKey>,
-    key: &mut Vec<u8>,
-    conv: &mut EventConverter,
-    payload_version: Option<u16>,
-    raw_max: usize,
-    k: &KeyStart<'_>,
-) -> Result<View, MigrateError> {
+fn key_start(e: &mut Engine, ks: &mut KeyState, k: &KeyStart<'_>) -> Result<View, MigrateError> {
     e.status.keys_seen += 1;
-    *cur_slot = None;
-    key.clear();
-    key.extend_from_slice(k.key);
+    ks.cur = None;
+    ks.key.clear();
+    ks.key.extend_from_slice(k.key);
     let src_db = u32::try_from(k.db).unwrap_or(u32::MAX);
     let kind = value_type(k.kind);
     let db = match e.m.b.filter.full_key(src_db, k.key, kind) {
@@ -200,8 +187,9 @@ fn key_start(
         Some(at) => Some(at.saturating_add(e.m.b.ttl_extend.as_millis() as i64)),
         None => None,
     };
-    let restorable =
-        payload_version.is_some() && e.caps.accepts_type(k.rdb_type) && kind != ValueType::Module;
+    let restorable = ks.payload_version.is_some()
+        && e.caps.accepts_type(k.rdb_type)
+        && kind != ValueType::Module;
     let mut cur = CurKey {
         src_db,
         db,
@@ -210,17 +198,25 @@ fn key_start(
         expire,
         path: Path::Raw,
     };
-    let view = if restorable {
-        View::Raw { max_len: raw_max }
+    let view = if k.kind == ValueKind::String {
+        // Gathered whole (up to the raw limit) and handed over as a string: cheaper for
+        // the target than a `RESTORE` per key.
+        cur.path = Path::String;
+        ks.string.clear();
+        View::Decoded
+    } else if restorable {
+        View::Raw {
+            max_len: ks.raw_max,
+        }
     } else {
-        cur.path = start_converter(e, conv, key, &cur)?;
+        cur.path = start_converter(e, &mut ks.conv, &ks.key, &cur)?;
         if cur.path == Path::Skip {
             View::Skip
         } else {
             View::Decoded
         }
     };
-    *cur_slot = Some(cur);
+    ks.cur = Some(cur);
     Ok(view)
 }
 
@@ -259,17 +255,7 @@ fn start_converter(
 }
 
 /// Handles one non-`KeyStart` event (free function: the event borrows the parser).
-#[allow(clippy::too_many_arguments)]
-async fn on_event(
-    e: &mut Engine,
-    cur: &mut Option<CurKey>,
-    conv: &mut EventConverter,
-    out: &mut Vec<Argv>,
-    key: &[u8],
-    payload_version: Option<u16>,
-    module_aux_warned: &mut bool,
-    ev: Event<'_>,
-) -> Result<(), MigrateError> {
+async fn on_event(e: &mut Engine, ks: &mut KeyState, ev: Event<'_>) -> Result<(), MigrateError> {
     match ev {
         Event::Aux { key: k, value } => {
             if k == b"lua" {
@@ -287,8 +273,8 @@ async fn on_event(
             Ok(())
         }
         Event::ModuleAux { module, .. } => {
-            if !*module_aux_warned {
-                *module_aux_warned = true;
+            if !ks.module_aux_warned {
+                ks.module_aux_warned = true;
                 e.status.warn(format!(
                     "module aux data of {} is not migrated (load the module on the target)",
                     module.name_string()
@@ -297,43 +283,70 @@ async fn on_event(
             Ok(())
         }
         Event::RawValue { rdb_type, body } => {
-            let Some(c) = cur.as_ref().filter(|c| c.path == Path::Raw) else {
+            let Some(c) = ks.cur.as_ref().filter(|c| c.path == Path::Raw) else {
                 return Ok(());
             };
-            let Some(v) = payload_version else {
+            let Some(v) = ks.payload_version else {
                 return Ok(());
             };
-            let payload = rdb_parser::dump_payload_parts(rdb_type, body, v);
+            rdb_parser::dump_payload_into(rdb_type, body, v, &mut ks.payload);
             let rec = KeyRecord {
                 db: c.db,
-                key,
+                key: &ks.key,
                 kind: value_type(c.kind),
                 expire_ms: c.expire,
-                value: KeyValue::Restore { payload: &payload },
+                value: KeyValue::Restore {
+                    payload: &ks.payload,
+                },
             };
             e.sink.write_key(rec).await?;
-            e.full_limiter.take(1, payload.len() as u64).await;
+            e.full_limiter.take(1, ks.payload.len() as u64).await;
+            if ks.payload.capacity() > 1 << 20 {
+                // Do not keep a big value's buffer for the small ones that follow.
+                ks.payload = Vec::new();
+            }
+            Ok(())
+        }
+        Event::StringChunk { data, total, .. }
+            if ks.cur.as_ref().is_some_and(|c| c.path == Path::String)
+                && total <= ks.raw_max as u64 =>
+        {
+            ks.string.extend_from_slice(data);
             Ok(())
         }
         Event::KeyEnd => {
-            let Some(mut c) = cur.take() else {
+            let Some(mut c) = ks.cur.take() else {
                 return Ok(());
             };
-            if let Path::Commands { first } = c.path {
-                out.clear();
-                match conv.feed(&Event::KeyEnd, out) {
-                    Ok(_) => {}
-                    Err(source) => {
+            match c.path {
+                Path::String => {
+                    let rec = KeyRecord {
+                        db: c.db,
+                        key: &ks.key,
+                        kind: ValueType::String,
+                        expire_ms: c.expire,
+                        value: KeyValue::String { value: &ks.string },
+                    };
+                    e.sink.write_key(rec).await?;
+                    e.full_limiter.take(1, ks.string.len() as u64).await;
+                    if ks.string.capacity() > 1 << 20 {
+                        ks.string = Vec::new();
+                    }
+                }
+                Path::Commands { first } => {
+                    ks.out.clear();
+                    if let Err(source) = ks.conv.feed(&Event::KeyEnd, &mut ks.out) {
                         e.policy(MigrateError::Convert {
                             db: c.src_db,
-                            key: lossy(key),
+                            key: lossy(&ks.key),
                             source,
                         })?;
                         e.status.keys_unsupported += 1;
                         return Ok(());
                     }
+                    send_batch(e, &mut c, &ks.out, &ks.key, first, true).await?;
                 }
-                send_batch(e, &mut c, out, key, first, true).await?;
+                Path::Raw | Path::Skip => {}
             }
             Ok(())
         }
@@ -350,29 +363,30 @@ async fn on_event(
         | Event::StreamConsumerPel(_)
         | Event::Module { .. }
         | Event::ModuleData(_)) => {
-            let Some(c) = cur.as_mut() else {
+            let Some(c) = ks.cur.as_mut() else {
                 return Ok(());
             };
-            if c.path == Path::Raw {
-                // Above the raw limit: the parser fell back to decoded batches.
-                c.path = start_converter(e, conv, key, c)?;
+            if matches!(c.path, Path::Raw | Path::String) {
+                // Above the raw limit: decoded batches (the parser fell back to them, or
+                // the string is too big to hold whole).
+                c.path = start_converter(e, &mut ks.conv, &ks.key, c)?;
             }
             let Path::Commands { first } = c.path else {
                 return Ok(());
             };
-            out.clear();
-            if let Err(source) = conv.feed(&ev, out) {
+            ks.out.clear();
+            if let Err(source) = ks.conv.feed(&ev, &mut ks.out) {
                 e.policy(MigrateError::Convert {
                     db: c.src_db,
-                    key: lossy(key),
+                    key: lossy(&ks.key),
                     source,
                 })?;
                 e.status.keys_unsupported += 1;
                 c.path = Path::Skip;
                 return Ok(());
             }
-            if !out.is_empty() {
-                send_batch(e, c, out, key, first, false).await?;
+            if !ks.out.is_empty() {
+                send_batch(e, c, &ks.out, &ks.key, first, false).await?;
             }
             Ok(())
         }

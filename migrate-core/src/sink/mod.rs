@@ -3,7 +3,8 @@
 //! The engine hands a sink two kinds of writes, in order:
 //!
 //! * **key records** ([`KeyRecord`]) during the full phase: a whole key either as a `DUMP`
-//!   payload ([`KeyValue::Restore`]) or as command batches that rebuild it
+//!   payload ([`KeyValue::Restore`]), as a whole string ([`KeyValue::String`]), or as
+//!   command batches that rebuild it
 //!   ([`KeyValue::Commands`], a big key arrives in several batches, the first one replacing
 //!   any existing value, the last one marked `last`);
 //! * **stream commands** ([`SinkCommand`]) during the incremental phase, each with the
@@ -157,15 +158,24 @@ impl KeyRecord<'_> {
     /// Whether this record completes its key.
     pub fn is_last(&self) -> bool {
         match self.value {
-            KeyValue::Restore { .. } => true,
+            KeyValue::Restore { .. } | KeyValue::String { .. } => true,
             KeyValue::Commands { last, .. } => last,
         }
     }
 }
 
-/// A key's value: a payload, or commands rebuilding it.
+/// A key's value: a payload, a whole string, or commands rebuilding it.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum KeyValue<'a> {
+    /// A whole string value (strings up to the raw-payload limit arrive this way, whatever
+    /// their RDB encoding: integers as decimal text, LZF decompressed). The sink writes it
+    /// as it likes; [`RedisSink`] batches them into `MSET` (no expiry) or sends `SET ...
+    /// PXAT` (with one), which costs the target far less than a `RESTORE` per key.
+    String {
+        /// The value.
+        value: &'a [u8],
+    },
     /// A complete `DUMP` payload (type byte, encoded value, RDB version, CRC-64): sent as
     /// `RESTORE key ttl payload [ABSTTL] [REPLACE]`.
     Restore {

@@ -11,7 +11,9 @@ use crate::client::Client;
 use crate::config::{ConflictPolicy, OnError};
 
 mod block;
+mod strings;
 use block::Block;
+use strings::StringBatch;
 
 /// Default pipeline window: commands in flight before the sink waits for replies.
 pub const DEFAULT_WINDOW: usize = 1024;
@@ -103,6 +105,8 @@ impl RedisSinkBuilder {
             replid: None,
             source_db: 0,
             block: None,
+            strings: StringBatch::default(),
+            fresh_dbs: false,
         })
     }
 }
@@ -156,6 +160,11 @@ pub struct RedisSink {
     source_db: u32,
     /// The open checkpoint block.
     block: Option<Block>,
+    /// Strings waiting for their `MSET`.
+    strings: StringBatch,
+    /// The full sync in progress started on empty dbs (conflict policy `Error`): its
+    /// `RESTORE`s need no `REPLACE`.
+    fresh_dbs: bool,
 }
 
 impl std::fmt::Debug for Inflight {
@@ -209,6 +218,8 @@ impl RedisSink {
     fn lost(&mut self, e: crate::client::ClientError) -> SinkError {
         self.client = None;
         self.block = None;
+        self.strings = StringBatch::default();
+        self.fresh_dbs = false;
         self.inflight.clear();
         SinkError::Connection(e)
     }
@@ -231,6 +242,7 @@ impl RedisSink {
         ack: Option<u64>,
         offset: Option<u64>,
     ) -> Result<(), SinkError> {
+        self.flush_strings().await?;
         let c = self.client()?;
         let before = c.queued_bytes();
         c.queue(args);
@@ -246,8 +258,12 @@ impl RedisSink {
             label: Label::new(name, key),
             in_block,
         });
-        // Hand the target work early (it processes while we parse and queue more); wait
-        // for replies only when the window is full.
+        self.after_queue().await
+    }
+
+    /// After a command is queued: hands the target work early (it processes while we parse
+    /// and queue more); waits for replies only when the window is full.
+    async fn after_queue(&mut self) -> Result<(), SinkError> {
         if c_queued(&self.client) >= FLUSH_EVERY_CMDS
             || c_queued_bytes(&self.client) >= FLUSH_EVERY_BYTES
         {
@@ -291,6 +307,12 @@ impl RedisSink {
     }
 
     async fn select(&mut self, db: u32) -> Result<(), SinkError> {
+        self.flush_strings().await?;
+        self.select_now(db)
+    }
+
+    /// Queues a `SELECT` when `db` is not the selected one.
+    fn select_now(&mut self, db: u32) -> Result<(), SinkError> {
         let c = self.client()?;
         if c.db() == db {
             return Ok(());
@@ -330,7 +352,10 @@ impl RedisSink {
             }
         };
         self.select(rec.db).await?;
-        let replace = self.b.conflict != ConflictPolicy::SkipExisting;
+        // `REPLACE` costs the target a lookup; under `Error` the dbs were checked (or
+        // flushed) empty when the full sync began, and a key that appeared since fails with
+        // `BUSYKEY` (the run stops) rather than being overwritten.
+        let replace = self.b.conflict == ConflictPolicy::Overwrite && !self.fresh_dbs;
         let mut args: [&[u8]; 6] = [b"RESTORE", rec.key, ttl, payload, b"", b""];
         let mut n = 4;
         if abs && rec.expire_ms.is_some() {
@@ -413,6 +438,7 @@ impl RedisSink {
     }
 
     async fn full_sync_start(&mut self, first: bool, dbs: &[u32]) -> Result<(), SinkError> {
+        self.flush_strings().await?;
         if self.block.is_some_and(|b| b.in_txn || !b.complete) {
             // A block cut mid-transaction: drop it with the connection (the target
             // discards it), then go on with a fresh connection.
@@ -427,6 +453,7 @@ impl RedisSink {
             Ok(k) => k,
             Err(e) => return Err(self.lost(e)),
         };
+        self.fresh_dbs = false;
         if self.b.conflict != ConflictPolicy::Error {
             return Ok(());
         }
@@ -444,12 +471,15 @@ impl RedisSink {
             c.select(k.db).await?;
             c.cmd(&["FLUSHDB"]).await?;
         }
+        self.fresh_dbs = true;
         Ok(())
     }
 
     async fn do_reconnect(&mut self) -> Result<(), SinkError> {
         self.client = None;
         self.block = None;
+        self.strings = StringBatch::default();
+        self.fresh_dbs = false;
         self.inflight.clear();
         let start = Instant::now();
         let mut delay = Duration::from_millis(200);
@@ -494,6 +524,7 @@ impl Sink for RedisSink {
         Box::pin(async move {
             match rec.value {
                 KeyValue::Restore { payload } => self.restore(&rec, payload).await,
+                KeyValue::String { value } => self.write_string(&rec, value).await,
                 KeyValue::Commands {
                     commands,
                     first,
@@ -525,6 +556,7 @@ impl Sink for RedisSink {
 
     fn flush(&mut self) -> SinkFuture<'_, ()> {
         Box::pin(async move {
+            self.flush_strings().await?;
             self.close_block().await?;
             self.drain_to(0, 0).await?;
             self.check()

@@ -15,6 +15,10 @@ pub(super) enum Kind {
     Restore,
     /// A command rebuilding a key; `last`: the key's last one.
     KeyCmd { last: bool },
+    /// `MSET` of `keys` whole strings.
+    Mset { keys: u32 },
+    /// `SET ... NX` of a whole string (`SkipExisting`): a null reply keeps the existing key.
+    SetNx,
     /// A stream command.
     Stream,
     /// `EXEC` of a stream transaction (its reply carries every command's result).
@@ -180,6 +184,9 @@ impl Inflight {
         match f.error_message() {
             None => match p.kind {
                 Kind::Restore | Kind::KeyCmd { last: true } => self.stats.keys_written += 1,
+                Kind::Mset { keys } => self.stats.keys_written += u64::from(keys),
+                Kind::SetNx if f.is_null() => self.stats.keys_skipped_existing += 1,
+                Kind::SetNx => self.stats.keys_written += 1,
                 Kind::Stream => self.stats.commands_applied += 1,
                 Kind::Exec => {
                     self.stats.commands_applied += 1;
@@ -229,6 +236,12 @@ impl Inflight {
 }
 
 fn rejected(p: &Pending, what: Option<String>, msg: &[u8]) -> Rejected {
+    let what = what.or_else(|| match p.kind {
+        Kind::Mset { keys } if keys > 1 => Some(format!(
+            "MSET (of {keys} keys, none written; the first is named)"
+        )),
+        _ => None,
+    });
     Rejected {
         command: what.unwrap_or_else(|| p.label.name()),
         key: p.label.key(),

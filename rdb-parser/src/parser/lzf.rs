@@ -61,8 +61,12 @@ fn decompress_slice(src: &[u8], o: &mut [u8]) -> Result<(), ()> {
                     o.copy_within(from + k..from + k + 8, op + k);
                     k += 8;
                 }
+            } else if back == 1 {
+                // A run of one byte (zero padding, spaces): a fill.
+                let b = o[from];
+                o[op..op + len].fill(b);
             } else {
-                // Overlapping (run-length style) copy: byte by byte.
+                // Overlapping copy with a short period: byte by byte.
                 for k in 0..len {
                     o[op + k] = o[from + k];
                 }
