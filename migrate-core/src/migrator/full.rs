@@ -121,49 +121,102 @@ impl Engine {
         Ok(())
     }
 
+    /// Parses `chunk`, in place: only an item cut by a chunk boundary is copied (into
+    /// `st.buf`, completed there with just the bytes it needs from the next chunk).
     async fn feed(&mut self, st: &mut FullState, chunk: &[u8]) -> Result<(), MigrateError> {
-        if st.pos > 0 {
+        let mut off = 0;
+        if st.pos < st.buf.len() {
             st.buf.drain(..st.pos);
             st.pos = 0;
-        }
-        st.buf.extend_from_slice(chunk);
-        loop {
-            let mut view = None;
-            let fed = st.parser.feed(&st.buf[st.pos..])?;
-            let consumed = fed.consumed;
-            let more = match fed.step {
-                Step::NeedMore(_) | Step::Done => false,
-                Step::Event(ev) => {
-                    match ev {
-                        Event::Header { version, flavor } => {
-                            let max = self.caps.restore_rdb_version;
-                            st.keys.payload_version = match (flavor, max) {
-                                (Flavor::Redis, Some(max)) => {
-                                    Some(max.min(u16::try_from(version).unwrap_or(u16::MAX)))
-                                }
-                                _ => None,
-                            };
-                        }
-                        Event::KeyStart(k) => view = Some(key_start(self, &mut st.keys, &k)?),
-                        ev => on_event(self, &mut st.keys, ev).await?,
-                    }
-                    true
+            let leftover = st.buf.len();
+            let mut need = 0;
+            loop {
+                let take = need.max(4096).min(chunk.len() - off);
+                st.buf.extend_from_slice(&chunk[off..off + take]);
+                off += take;
+                let input = &st.buf[st.pos..];
+                let (used, step) = parse(self, &mut st.parser, &mut st.keys, input).await?;
+                st.pos += used;
+                match step {
+                    Parsed::Done => return Ok(()),
+                    Parsed::NeedMore(n) => need = n,
                 }
-            };
-            st.pos += consumed;
-            if let Some(v) = view {
-                st.parser.set_view(v);
+                if st.pos >= leftover {
+                    // What remains in `buf` is a copy of `chunk[off - rest..off]`.
+                    off -= st.buf.len() - st.pos;
+                    st.buf.clear();
+                    st.pos = 0;
+                    break;
+                }
+                if off == chunk.len() {
+                    return Ok(());
+                }
             }
-            if !more {
-                return Ok(());
+        } else {
+            st.buf.clear();
+            st.pos = 0;
+        }
+        let (used, step) = parse(self, &mut st.parser, &mut st.keys, &chunk[off..]).await?;
+        if step != Parsed::Done {
+            st.buf.extend_from_slice(&chunk[off + used..]);
+        }
+        Ok(())
+    }
+}
+
+/// Where [`parse`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parsed {
+    /// At least this many more bytes are needed (after the unconsumed ones).
+    NeedMore(usize),
+    /// The snapshot is complete.
+    Done,
+}
+
+/// Feeds `input` to the parser and handles its events; returns the bytes consumed.
+async fn parse(
+    e: &mut Engine,
+    parser: &mut Parser,
+    keys: &mut KeyState,
+    input: &[u8],
+) -> Result<(usize, Parsed), MigrateError> {
+    let mut pos = 0;
+    loop {
+        let mut view = None;
+        let fed = parser.feed(&input[pos..])?;
+        let consumed = fed.consumed;
+        let stop = match fed.step {
+            Step::NeedMore(n) => Some(Parsed::NeedMore(n)),
+            Step::Done => Some(Parsed::Done),
+            Step::Event(ev) => {
+                match ev {
+                    Event::Header { version, flavor } => {
+                        let max = e.caps.restore_rdb_version;
+                        keys.payload_version = match (flavor, max) {
+                            (Flavor::Redis, Some(max)) => {
+                                Some(max.min(u16::try_from(version).unwrap_or(u16::MAX)))
+                            }
+                            _ => None,
+                        };
+                    }
+                    Event::KeyStart(k) => view = Some(key_start(e, keys, &k)?),
+                    ev => on_event(e, keys, ev).await?,
+                }
+                None
             }
+        };
+        pos += consumed;
+        if let Some(v) = view {
+            parser.set_view(v);
+        }
+        if let Some(s) = stop {
+            return Ok((pos, s));
         }
     }
 }
 
 /// Decides on a key at its start; returns the view to read it with.
 fn key_start(e: &mut Engine, ks: &mut KeyState, k: &KeyStart<'_>) -> Result<View, MigrateError> {
-    e.status.keys_seen += 1;
     ks.cur = None;
     ks.key.clear();
     ks.key.extend_from_slice(k.key);
@@ -171,13 +224,15 @@ fn key_start(e: &mut Engine, ks: &mut KeyState, k: &KeyStart<'_>) -> Result<View
     let kind = value_type(k.kind);
     let db = match e.m.b.filter.full_key(src_db, k.key, kind) {
         KeyDecision::Migrate { db } => db,
-        KeyDecision::Skip(r) => {
-            if r != SkipReason::OwnHeartbeat {
-                e.status.keys_filtered += 1;
-            }
+        // Our own heartbeat key is neither the user's data nor filtered by the user.
+        KeyDecision::Skip(SkipReason::OwnHeartbeat) => return Ok(View::Skip),
+        KeyDecision::Skip(_) => {
+            e.status.keys_seen += 1;
+            e.status.keys_filtered += 1;
             return Ok(View::Skip);
         }
     };
+    e.status.keys_seen += 1;
     let expire = match k.expire_ms {
         Some(at) if at <= unix_ms() => {
             e.expired_at_read += 1;

@@ -35,13 +35,13 @@ pub struct Status {
     pub rdb_bytes_received: u64,
     /// RDB size, once known (at its end).
     pub rdb_bytes_total: Option<u64>,
-    /// Keys read from the snapshot.
+    /// Keys read from the snapshot (this migration's own heartbeat key not counted).
     pub keys_seen: u64,
     /// Keys the target applied.
     pub keys_written: u64,
     /// Keys sent as commands (not `RESTORE`).
     pub keys_as_commands: u64,
-    /// Keys not selected by the filters (db, key, type; the heartbeat key).
+    /// Keys not selected by the filters (db, key, type).
     pub keys_filtered: u64,
     /// Keys already expired when transferred.
     pub keys_expired: u64,
