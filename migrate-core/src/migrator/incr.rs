@@ -67,10 +67,17 @@ impl Engine {
                 }
             }
             FilterDecision::Drop(reason) => {
-                if let DropReason::SelectTracked { db } = reason {
-                    self.db_changes.push_back((c.end, db));
+                match reason {
+                    DropReason::SelectTracked { db } => self.db_changes.push_back((c.end, db)),
+                    // Nothing of the transaction was forwarded: its MULTI is dropped too.
+                    DropReason::EmptyTransaction => self.status.commands_dropped += 1,
+                    _ => {}
                 }
-                self.dropped(c.end);
+                // A MULTI is held back until the transaction forwards something (then it is
+                // sent): not counted as dropped.
+                if reason != DropReason::MultiDeferred {
+                    self.dropped(c.end);
+                }
             }
             FilterDecision::DropPartial {
                 command,
