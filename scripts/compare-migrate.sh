@@ -53,16 +53,27 @@ free_port() {
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
-# start_server NAME PORT [ARGS...]; sets LAST_PID
+# start_server NAME [ARGS...]: a server on a free port; sets LAST_PID and LAST_PORT. A port
+# that looked free can be taken meanwhile (or be a client's ephemeral port): another is tried.
 start_server() {
-  local name=$1 port=$2; shift 2
-  rm -rf "${WORK:?}/$name"; mkdir -p "$WORK/$name"
-  "$SERVER" --bind 127.0.0.1 --port "$port" --dir "$WORK/$name" --save '' --appendonly no \
-    --logfile "$WORK/$name/redis.log" "$@" &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-  for _ in $(seq 1 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
-  echo "server $name did not start" >&2; exit 1
+  local name=$1 port try; shift
+  for try in 1 2 3 4 5; do
+    port=$(free_port)
+    rm -rf "${WORK:?}/$name"; mkdir -p "$WORK/$name"
+    "$SERVER" --bind 127.0.0.1 --port "$port" --dir "$WORK/$name" --save '' --appendonly no \
+      --logfile "$WORK/$name/redis.log" "$@" &
+    LAST_PID=$!
+    LAST_PORT=$port
+    PIDS+=("$LAST_PID")
+    for _ in $(seq 1 200); do
+      redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+      kill -0 "$LAST_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$LAST_PID" 2>/dev/null || true
+  done
+  echo "server $name did not start (last log: $(tail -n 3 "$WORK/$name/redis.log" 2>/dev/null))" >&2
+  exit 1
 }
 stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 dbsize() { redis-cli -p "$1" dbsize; }
@@ -104,16 +115,16 @@ fill() { # dataset port
 # native SRC_PORT fastest(0|1) -> seconds
 native() {
   local sp=$1 fast=$2 rp keys t0 t1
-  rp=$(free_port)
   if [ "$fast" = 1 ]; then
     redis-cli -p "$sp" config set repl-diskless-sync yes >/dev/null
     redis-cli -p "$sp" config set repl-diskless-sync-delay 0 >/dev/null
-    start_server replica "$rp" --repl-diskless-load on-empty-db
+    start_server replica --repl-diskless-load on-empty-db
   else
     redis-cli -p "$sp" config set repl-diskless-sync no >/dev/null
-    start_server replica "$rp"
+    start_server replica
   fi
   local rpid=$LAST_PID
+  rp=$LAST_PORT
   keys=$(dbsize "$sp")
   t0=$(now)
   redis-cli -p "$rp" replicaof 127.0.0.1 "$sp" >/dev/null
@@ -134,8 +145,8 @@ ours() {
   local sp=$1 tp t0 t1 rss
   redis-cli -p "$sp" config set repl-diskless-sync yes >/dev/null
   redis-cli -p "$sp" config set repl-diskless-sync-delay 0 >/dev/null
-  tp=$(free_port)
-  start_server target "$tp"
+  start_server target
+  tp=$LAST_PORT
   local tpid=$LAST_PID
   t0=$(now)
   /usr/bin/time -v -o "$WORK/time.txt" "$MIGRATE" --source "redis://127.0.0.1:$sp" \
@@ -153,8 +164,8 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 
 RESULTS=()
 for ds in $DATASETS; do
-  sp=$(free_port)
-  start_server "source-$ds" "$sp"
+  start_server "source-$ds"
+  sp=$LAST_PORT
   spid=$LAST_PID
   log "dataset $ds: filling the source"
   fill "$ds" "$sp"
@@ -180,9 +191,9 @@ printf '%s\n' "${RESULTS[@]}"
 
 if [ "$INCR" = 1 ]; then
   log "incremental: redis-benchmark -P 16 -t set -n $INCR_N with a native replica and migrate --mode sync following"
-  sp=$(free_port); start_server isource "$sp"; spid=$LAST_PID
-  rp=$(free_port); start_server ireplica "$rp"; rpid=$LAST_PID
-  tp=$(free_port); start_server itarget "$tp"; tpid=$LAST_PID
+  start_server isource; spid=$LAST_PID; sp=$LAST_PORT
+  start_server ireplica; rpid=$LAST_PID; rp=$LAST_PORT
+  start_server itarget; tpid=$LAST_PID; tp=$LAST_PORT
   redis-cli -p "$sp" config set repl-backlog-size 256mb >/dev/null
   redis-cli -p "$rp" replicaof 127.0.0.1 "$sp" >/dev/null
   "$MIGRATE" --source "redis://127.0.0.1:$sp" --target "redis://127.0.0.1:$tp" --mode sync \

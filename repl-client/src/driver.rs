@@ -80,6 +80,18 @@ impl Events {
             self.batch = self.rx.recv().await?;
         }
     }
+
+    /// The next event if one is already delivered, without waiting (`None`: nothing ready
+    /// now, or the stream ended; [`next`](Self::next) tells which). Lets a consumer handle
+    /// a burst of events without going back to its `select!` for each one.
+    pub fn try_next(&mut self) -> Option<Result<Event, Error>> {
+        loop {
+            if let Some(ev) = self.batch.pop_front() {
+                return Some(ev);
+            }
+            self.batch = self.rx.try_recv().ok()?;
+        }
+    }
 }
 
 impl futures::Stream for Events {

@@ -24,6 +24,9 @@ const MAX_REJECTED: usize = 1000;
 /// Largest value delivered raw (buffered whole) for a `RESTORE`: bigger ones stream as
 /// commands, which keeps memory bounded whatever `restore-size-limit` says.
 pub(super) const RAW_MEMORY_CAP: u64 = 16 << 20;
+/// Events handled in one go once one arrives (stop requests and status ticks are checked
+/// between bursts).
+const BURST: usize = 256;
 /// When no event arrives for this long, what is in flight is completed.
 const IDLE_FLUSH: Duration = Duration::from_millis(2);
 
@@ -330,6 +333,19 @@ impl Engine {
                         self.dirty = true;
                         if let Some(end) = self.on_event(ev, handle).await? {
                             return Ok(end);
+                        }
+                        // A burst: what is already delivered is handled here, not through
+                        // the `select!` (its timers and wakers) once per command.
+                        for _ in 0..BURST {
+                            match events.try_next() {
+                                Some(Ok(ev)) => {
+                                    if let Some(end) = self.on_event(ev, handle).await? {
+                                        return Ok(end);
+                                    }
+                                }
+                                Some(Err(e)) => return Err(e.into()),
+                                None => break,
+                            }
                         }
                         if let Some(a) = self.sink.applied_offset() {
                             handle.ack(a);

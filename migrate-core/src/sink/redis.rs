@@ -16,7 +16,7 @@ use block::Block;
 use strings::StringBatch;
 
 /// Default pipeline window: commands in flight before the sink waits for replies.
-pub const DEFAULT_WINDOW: usize = 1024;
+pub const DEFAULT_WINDOW: usize = 8192;
 /// Queued commands are written to the socket once this many are queued...
 const FLUSH_EVERY_CMDS: usize = 128;
 /// ... or this many bytes.
