@@ -38,6 +38,7 @@ TOOL OPTIONS:
                               non-empty target under conflict = error)
     --status-json             print one status JSON object per second on stdout (and a
                               final one when the run ends)
+    --status-interval-ms N    period of --status-json lines (default: 1000; 10..=60000)
     --verify                  when the run ends well (full copy done, or stopped), compare
                               source and target key by key (type, value, TTL; 3 rounds)
                               within the selected dbs/keys and print the report on
@@ -168,6 +169,8 @@ struct Cli {
     precheck_only: bool,
     skip_precheck: bool,
     status_json: bool,
+    /// Period of the status JSON lines.
+    status_ms: u64,
     quiet: bool,
     verify: bool,
 }
@@ -201,6 +204,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
     let mut config_file = None;
     let (mut precheck_only, mut skip_precheck, mut status_json, mut quiet, mut verify) =
         (false, false, false, false, false);
+    let mut status_ms = 1000u64;
     let mut i = 0;
     while i < args.len() {
         let arg = &args[i];
@@ -225,6 +229,13 @@ fn parse(args: &[String]) -> Result<Cli, String> {
             "precheck-only" => precheck_only = true,
             "skip-precheck" => skip_precheck = true,
             "status-json" => status_json = true,
+            "status-interval-ms" => {
+                let v = value(&mut i)?;
+                status_ms = match v.parse::<u64>() {
+                    Ok(n) if (10..=60_000).contains(&n) => n,
+                    _ => return Err(format!("--status-interval-ms: `{v}` is not in 10..=60000")),
+                };
+            }
             "quiet" => quiet = true,
             "verify" => verify = true,
             n if SETTINGS.contains(&n) => {
@@ -266,6 +277,7 @@ fn parse(args: &[String]) -> Result<Cli, String> {
         precheck_only,
         skip_precheck,
         status_json,
+        status_ms,
         quiet,
         verify,
     })
@@ -354,7 +366,7 @@ async fn run(cli: Cli) -> u8 {
         return 2;
     }
     let builder = match MigratorBuilder::from_config(cfg) {
-        Ok(b) => b.status_interval(Duration::from_millis(250)),
+        Ok(b) => b.status_interval(Duration::from_millis(cli.status_ms.min(250))),
         Err(e) => {
             eprintln!("migrate: {e}");
             return 2;
@@ -384,7 +396,7 @@ async fn supervise(migrator: Migrator, cli: &Cli) -> u8 {
         }
     };
     let handle = migrator.run();
-    let mut json_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut json_tick = tokio::time::interval(Duration::from_millis(cli.status_ms));
     json_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let tty = std::io::stderr().is_terminal();
     let mut progress = Progress::new(tty, cli.quiet);

@@ -93,6 +93,12 @@ fn cli_end_to_end() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("db-map"));
+    let out = Command::new(&bin)
+        .args(["--source", &src.url(), "--status-interval-ms", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("status-interval-ms"));
 
     // A non-empty target under conflict = error: precheck blocks, exit 1, nothing written.
     dst.connect().ok(&["SET", "k0", "theirs"]);
