@@ -1,4 +1,4 @@
-//! The `migrate` command-line tool (examples/migrate.rs), built by cargo for this test and
+//! The `migrate` command-line tool (examples/migrate/), built by cargo for this test and
 //! run against real servers: flags and `--config`, precheck exit codes, `--status-json`,
 //! full mode, sync mode stopped by SIGTERM with a checkpoint, bad input; a run SIGKILLed
 //! mid-stream that resumes exactly from its checkpoint key.

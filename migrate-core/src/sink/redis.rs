@@ -11,9 +11,9 @@ use crate::client::Client;
 use crate::config::{ConflictPolicy, OnError};
 
 mod block;
-mod strings;
+mod keys;
 use block::Block;
-use strings::StringBatch;
+use keys::StringBatch;
 
 /// Default pipeline window: commands in flight before the sink waits for replies.
 pub const DEFAULT_WINDOW: usize = 8192;
@@ -330,88 +330,6 @@ impl RedisSink {
             in_block,
         });
         Ok(())
-    }
-
-    async fn restore(
-        &mut self,
-        rec: &KeyRecord<'_>,
-        payload: &[u8],
-    ) -> Result<KeyWrite, SinkError> {
-        let abs = self.caps.version.is_none_or(|v| v >= (5, 0));
-        let mut buf = rdb_parser::IntBuf::default();
-        let ttl: &[u8] = match rec.expire_ms {
-            None => b"0",
-            Some(at) if abs => rdb_parser::format_i64(at.max(1), &mut buf),
-            Some(at) => {
-                let rel = at - now_ms();
-                if rel <= 0 {
-                    self.inflight.stats.keys_expired += 1;
-                    return Ok(KeyWrite::Queued);
-                }
-                rdb_parser::format_i64(rel, &mut buf)
-            }
-        };
-        self.select(rec.db).await?;
-        // `REPLACE` costs the target a lookup; under `Error` the dbs were checked (or
-        // flushed) empty when the full sync began, and a key that appeared since fails with
-        // `BUSYKEY` (the run stops) rather than being overwritten.
-        let replace = self.b.conflict == ConflictPolicy::Overwrite && !self.fresh_dbs;
-        let mut args: [&[u8]; 6] = [b"RESTORE", rec.key, ttl, payload, b"", b""];
-        let mut n = 4;
-        if abs && rec.expire_ms.is_some() {
-            args[n] = b"ABSTTL";
-            n += 1;
-        }
-        if replace {
-            args[n] = b"REPLACE";
-            n += 1;
-        }
-        self.send(&args[..n], Kind::Restore, None, None).await?;
-        Ok(KeyWrite::Queued)
-    }
-
-    async fn key_commands(
-        &mut self,
-        rec: &KeyRecord<'_>,
-        commands: &[crate::convert::Argv],
-        first: bool,
-        last: bool,
-    ) -> Result<KeyWrite, SinkError> {
-        self.select(rec.db).await?;
-        if first && self.b.conflict == ConflictPolicy::SkipExisting {
-            self.drain_to(0, 0).await?;
-            self.check()?;
-            let c = self.client()?;
-            let r = c.cmd(&[&b"EXISTS"[..], rec.key]).await;
-            match r {
-                Ok(f) if f.as_integer() == Some(1) => {
-                    self.inflight.stats.keys_skipped_existing += 1;
-                    return Ok(KeyWrite::SkipRest);
-                }
-                Ok(_) => {}
-                Err(e) if e.is_server_error() => return Err(e.into()),
-                Err(e) => return Err(self.lost(e)),
-            }
-        }
-        if commands.is_empty() {
-            if last {
-                match self.inflight.queue.back_mut() {
-                    Some(p) if p.kind == (Kind::KeyCmd { last: false }) => {
-                        p.kind = Kind::KeyCmd { last: true }
-                    }
-                    _ => self.inflight.stats.keys_written += 1,
-                }
-            }
-            return Ok(KeyWrite::Queued);
-        }
-        let n = commands.len();
-        for (i, cmd) in commands.iter().enumerate() {
-            let kind = Kind::KeyCmd {
-                last: last && i + 1 == n,
-            };
-            self.send(cmd, kind, None, None).await?;
-        }
-        Ok(KeyWrite::Queued)
     }
 
     async fn stream_command(&mut self, cmd: &SinkCommand<'_>) -> Result<(), SinkError> {

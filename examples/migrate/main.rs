@@ -11,14 +11,18 @@
 //! SIGINT/SIGTERM stop gracefully: the target pipeline is drained, the checkpoint saved,
 //! exit code 0. Run with `--help` for every flag, the exit codes and the JSON schema.
 
+mod flags;
+mod progress;
+
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use migrate_core::config::{Config, SETTINGS};
+use flags::{parse, Cli};
+use migrate_core::config::Config;
 use migrate_core::precheck::Precheck;
-use migrate_core::{Migrator, MigratorBuilder, Phase, Status};
-use serde_json::Value;
+use migrate_core::{Migrator, MigratorBuilder, Phase};
+use progress::{describe_end, Progress};
 
 const HELP: &str = "\
 migrate: copy a Redis server into another, then follow its live writes until stopped
@@ -127,54 +131,6 @@ EXIT CODE:
     command with on-error = stop, ...)
 ";
 
-/// How settings are typed on the command line.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Text,
-    Int,
-    Bool,
-    /// Repeatable; comma-separated values split.
-    List,
-    /// Repeatable; values kept whole (prefixes and regexes may contain commas).
-    ListWhole,
-    /// Repeatable list of integers (comma-separated).
-    IntList,
-}
-
-fn kind(name: &str) -> Kind {
-    match name {
-        "db" => Kind::IntList,
-        "db-map" | "type" | "command-allow" | "command-deny" => Kind::List,
-        "key-include-prefix" | "key-exclude-prefix" | "key-include-regex" | "key-exclude-regex" => {
-            Kind::ListWhole
-        }
-        "ttl-extend-secs"
-        | "full-ops-per-sec"
-        | "full-bytes-per-sec"
-        | "incr-ops-per-sec"
-        | "incr-bytes-per-sec"
-        | "retry-window-secs"
-        | "heartbeat-interval-ms"
-        | "restore-size-limit"
-        | "batch-max-elems"
-        | "batch-max-bytes" => Kind::Int,
-        "forward-publish" => Kind::Bool,
-        _ => Kind::Text,
-    }
-}
-
-/// What the command line asks for.
-struct Cli {
-    config: Config,
-    precheck_only: bool,
-    skip_precheck: bool,
-    status_json: bool,
-    /// Period of the status JSON lines.
-    status_ms: u64,
-    quiet: bool,
-    verify: bool,
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
@@ -196,150 +152,6 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(rt.block_on(run(cli)))
-}
-
-/// Parses flags (and the `--config` file) into a validated [`Config`].
-fn parse(args: &[String]) -> Result<Cli, String> {
-    let mut flags: Vec<(String, Option<String>)> = Vec::new();
-    let mut config_file = None;
-    let (mut precheck_only, mut skip_precheck, mut status_json, mut quiet, mut verify) =
-        (false, false, false, false, false);
-    let mut status_ms = 1000u64;
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        let Some(body) = arg.strip_prefix("--") else {
-            return Err(format!("unexpected argument `{arg}`"));
-        };
-        let (name, inline) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_owned())),
-            None => (body, None),
-        };
-        let value = |i: &mut usize| -> Result<String, String> {
-            if let Some(v) = &inline {
-                return Ok(v.clone());
-            }
-            *i += 1;
-            args.get(*i)
-                .cloned()
-                .ok_or_else(|| format!("--{name} needs a value"))
-        };
-        match name {
-            "config" => config_file = Some(value(&mut i)?),
-            "precheck-only" => precheck_only = true,
-            "skip-precheck" => skip_precheck = true,
-            "status-json" => status_json = true,
-            "status-interval-ms" => {
-                let v = value(&mut i)?;
-                status_ms = match v.parse::<u64>() {
-                    Ok(n) if (10..=60_000).contains(&n) => n,
-                    _ => return Err(format!("--status-interval-ms: `{v}` is not in 10..=60000")),
-                };
-            }
-            "quiet" => quiet = true,
-            "verify" => verify = true,
-            n if SETTINGS.contains(&n) => {
-                if kind(n) == Kind::Bool {
-                    let v = match &inline {
-                        Some(v) => Some(v.clone()),
-                        None => match args.get(i + 1).map(String::as_str) {
-                            Some(v @ ("true" | "false")) => {
-                                i += 1;
-                                Some(v.to_owned())
-                            }
-                            _ => None,
-                        },
-                    };
-                    flags.push((n.to_owned(), v));
-                } else {
-                    flags.push((n.to_owned(), Some(value(&mut i)?)));
-                }
-            }
-            other => return Err(format!("unknown flag `--{other}`")),
-        }
-        i += 1;
-    }
-    let base = match &config_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("--config {path}: cannot read: {e}"))?;
-            toml::from_str::<Config>(&text).map_err(|e| format!("--config {path}: {e}"))?
-        }
-        None => Config::default(),
-    };
-    let config = apply_flags(base, &flags)?;
-    config.validate().map_err(|e| e.to_string())?;
-    if verify && !config.types.is_empty() {
-        return Err("--verify compares every key: it cannot be combined with --type".into());
-    }
-    Ok(Cli {
-        config,
-        precheck_only,
-        skip_precheck,
-        status_json,
-        status_ms,
-        quiet,
-        verify,
-    })
-}
-
-/// Overrides the settings of `base` with the flags (a list flag replaces the file's list).
-fn apply_flags(base: Config, flags: &[(String, Option<String>)]) -> Result<Config, String> {
-    let mut v = serde_json::to_value(&base).map_err(|e| e.to_string())?;
-    let Some(map) = v.as_object_mut() else {
-        return Err("settings are not an object".into());
-    };
-    let mut replaced: Vec<&str> = Vec::new();
-    for (name, value) in flags {
-        let name = name.as_str();
-        let k = kind(name);
-        let new = match (k, value) {
-            (Kind::Bool, None) => Value::Bool(true),
-            (Kind::Bool, Some(s)) => Value::Bool(match s.as_str() {
-                "true" => true,
-                "false" => false,
-                _ => return Err(format!("--{name}: `{s}` is not true or false")),
-            }),
-            (_, None) => return Err(format!("--{name} needs a value")),
-            (Kind::Int, Some(s)) => Value::from(
-                s.parse::<u64>()
-                    .map_err(|_| format!("--{name}: `{s}` is not a non-negative integer"))?,
-            ),
-            (Kind::Text, Some(s)) => Value::String(s.clone()),
-            (Kind::List | Kind::ListWhole | Kind::IntList, Some(s)) => {
-                let parts: Vec<&str> = if k == Kind::ListWhole {
-                    vec![s.as_str()]
-                } else {
-                    s.split(',')
-                        .map(str::trim)
-                        .filter(|p| !p.is_empty())
-                        .collect()
-                };
-                let mut items = Vec::new();
-                for p in parts {
-                    items.push(if k == Kind::IntList {
-                        Value::from(
-                            p.parse::<u32>()
-                                .map_err(|_| format!("--{name}: `{p}` is not a db number"))?,
-                        )
-                    } else {
-                        Value::String(p.to_owned())
-                    });
-                }
-                let first = !replaced.contains(&name);
-                replaced.push(name);
-                match map.get_mut(name).and_then(Value::as_array_mut) {
-                    Some(existing) if !first => {
-                        existing.extend(items);
-                        continue;
-                    }
-                    _ => Value::Array(items),
-                }
-            }
-        };
-        map.insert(name.to_owned(), new);
-    }
-    serde_json::from_value(v).map_err(|e| format!("settings: {e}"))
 }
 
 async fn run(cli: Cli) -> u8 {
@@ -514,126 +326,4 @@ async fn verify(cfg: &Config) -> u8 {
         Err(e) => eprintln!("migrate: verify: {e}"),
     }
     u8::try_from(code).unwrap_or(2)
-}
-
-fn describe_end(s: &Status) -> String {
-    format!(
-        "done in {:.1}s: {} keys written ({} as commands), {} filtered, {} expired, {} kept (skip-existing), {} unsupported; {} stream commands applied, {} dropped, {} rejected",
-        s.elapsed_secs,
-        s.keys_written,
-        s.keys_as_commands,
-        s.keys_filtered,
-        s.keys_expired,
-        s.keys_skipped_existing,
-        s.keys_unsupported,
-        s.commands_applied,
-        s.commands_dropped,
-        s.commands_rejected
-    )
-}
-
-/// The progress line on stderr.
-struct Progress {
-    tty: bool,
-    quiet: bool,
-    drawn: bool,
-    last_line: Option<Instant>,
-}
-
-impl Progress {
-    fn new(tty: bool, quiet: bool) -> Progress {
-        Progress {
-            tty,
-            quiet,
-            drawn: false,
-            last_line: None,
-        }
-    }
-
-    fn draw(&mut self, s: &Status) {
-        if self.quiet {
-            return;
-        }
-        if !self.tty {
-            // Periodic lines: every 5 s, and always in the full phase's first line.
-            if self
-                .last_line
-                .is_some_and(|t| t.elapsed() < Duration::from_secs(5))
-            {
-                return;
-            }
-            self.last_line = Some(Instant::now());
-            eprintln!("migrate: {}", line(s));
-            return;
-        }
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{}", line(s));
-        let _ = err.flush();
-        self.drawn = true;
-    }
-
-    fn clear(&mut self) {
-        if self.drawn {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.drawn = false;
-        }
-    }
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
-
-fn line(s: &Status) -> String {
-    let phase = serde_json::to_value(s.phase)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let mut out = format!("[{:>6.1}s] {phase:<12}", s.elapsed_secs);
-    match s.phase {
-        Phase::Starting => {}
-        Phase::FullSync => {
-            let rdb = match s.rdb_bytes_total {
-                Some(t) if t > 0 => format!(
-                    "{} / {} ({:.0}%)",
-                    human_bytes(s.rdb_bytes_received),
-                    human_bytes(t),
-                    s.rdb_bytes_received as f64 * 100.0 / t as f64
-                ),
-                _ => human_bytes(s.rdb_bytes_received),
-            };
-            out.push_str(&format!(
-                " rdb {rdb} | keys {} read, {} written | {:.0} ops/s",
-                s.keys_seen, s.keys_written, s.ops_per_sec
-            ));
-        }
-        _ => {
-            let lag_ms = s.lag_ms.map_or("?".into(), |v| format!("{v} ms"));
-            let lag_b = s.lag_bytes.map_or("?".into(), human_bytes);
-            out.push_str(&format!(
-                " keys {} | cmds {} applied | {:.0} ops/s | lag {lag_ms} / {lag_b}{}",
-                s.keys_written,
-                s.commands_applied,
-                s.ops_per_sec,
-                if s.caught_up { " | CAUGHT UP" } else { "" }
-            ));
-        }
-    }
-    if let Some(e) = &s.error {
-        out.push_str(&format!(" | error: {e}"));
-    }
-    out
 }
