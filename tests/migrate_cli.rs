@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use test_support::{Conn, RedisServer, Reply, Version};
+use test_support::{RedisServer, Reply, Version};
 
 /// Builds the example once (same profile as the test) and returns its path.
 fn migrate_bin() -> PathBuf {
@@ -276,40 +276,6 @@ fn cli_end_to_end() {
 /// The checkpoint key of the kill test (on the target).
 const KILL_CKPT_KEY: &str = "redis-migrate:checkpoint";
 
-/// Writes `INCR counter` + `RPUSH list i` in db 0 and, every 7th round, a transaction
-/// `MULTI INCR tx RPUSH txlist i EXEC` in db 3, until stopped: a command lost or applied
-/// twice shows up as a value difference. Returns the number of rounds.
-fn kill_writer(src: &RedisServer, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
-    let addr = src.addr();
-    std::thread::spawn(move || {
-        let mut c = Conn::connect(&addr).unwrap();
-        let mut i = 0u64;
-        while !stop.load(Ordering::Relaxed) {
-            let mut cmds: Vec<Vec<String>> = Vec::new();
-            for _ in 0..20 {
-                let s = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-                cmds.push(s(&["INCR", "counter"]));
-                cmds.push(s(&["RPUSH", "list", &i.to_string()]));
-                if i % 7 == 0 {
-                    cmds.push(s(&["SELECT", "3"]));
-                    cmds.push(s(&["MULTI"]));
-                    cmds.push(s(&["INCR", "tx"]));
-                    cmds.push(s(&["RPUSH", "txlist", &i.to_string()]));
-                    cmds.push(s(&["EXEC"]));
-                    cmds.push(s(&["SELECT", "0"]));
-                }
-                i += 1;
-            }
-            let replies = c.pipeline(&cmds).expect("writer: pipeline I/O");
-            for r in replies {
-                assert!(!matches!(r, Reply::Error(_)), "writer: {r:?}");
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        i
-    })
-}
-
 /// A running `migrate` process: its status JSON lines arrive on a channel (read by a
 /// thread, so every wait has a timeout); killed on drop so a failing test leaves no
 /// process behind.
@@ -484,7 +450,7 @@ fn cli_sigkill_during_incremental_resumes_with_continue() {
     .collect();
 
     let stop = Arc::new(AtomicBool::new(false));
-    let writer = kill_writer(&src, stop.clone());
+    let writer = test_support::counting_writer(src.addr(), stop.clone());
 
     // First run: into the incremental phase, commands applied, a checkpoint on the target.
     let mut first = MigrateProc::spawn(&bin, &args, dir.path().join("run1.stderr"));

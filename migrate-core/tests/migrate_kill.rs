@@ -12,41 +12,9 @@ use std::time::Duration;
 
 use migrate_core::Phase;
 use migrate_util::*;
-use test_support::{Conn, RedisServer, Reply, Version};
+use test_support::{Conn, RedisServer, Version};
 
 const CKPT_KEY: &str = "migrate:checkpoint";
-
-/// Writes `INCR counter` + `RPUSH list i` in db 0 and, every 7th round, a transaction
-/// `MULTI INCR tx RPUSH txlist i EXEC` in db 3, until stopped.
-fn writer(src: &RedisServer, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u64> {
-    let addr = src.addr();
-    std::thread::spawn(move || {
-        let mut c = Conn::connect(&addr).unwrap();
-        let mut i = 0u64;
-        while !stop.load(Ordering::Relaxed) {
-            let mut cmds: Vec<Vec<String>> = Vec::new();
-            for _ in 0..20 {
-                let s = |a: &[&str]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-                cmds.push(s(&["INCR", "counter"]));
-                cmds.push(s(&["RPUSH", "list", &i.to_string()]));
-                if i % 7 == 0 {
-                    cmds.push(s(&["SELECT", "3"]));
-                    cmds.push(s(&["MULTI"]));
-                    cmds.push(s(&["INCR", "tx"]));
-                    cmds.push(s(&["RPUSH", "txlist", &i.to_string()]));
-                    cmds.push(s(&["EXEC"]));
-                    cmds.push(s(&["SELECT", "0"]));
-                }
-                i += 1;
-            }
-            for r in c.pipeline(&cmds).unwrap() {
-                assert!(!matches!(r, Reply::Error(_)), "{r:?}");
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        i
-    })
-}
 
 fn lrange(c: &mut Conn, db: &str, key: &str) -> Vec<Vec<u8>> {
     ok(c, &["SELECT", db]);
@@ -71,7 +39,7 @@ fn killed_migrator_resumes_exactly_from_the_checkpoint_key() {
     let tgt = RedisServer::start(Version::V7_0);
     ok(&mut src.connect(), &["SET", "seed", "1"]);
     let stop = Arc::new(AtomicBool::new(false));
-    let w = writer(&src, stop.clone());
+    let w = test_support::counting_writer(src.addr(), stop.clone());
 
     // First run: killed mid-stream (the runtime is dropped without any stop).
     let rt1 = rt();

@@ -22,10 +22,12 @@
 mod client;
 mod proxy;
 mod server;
+mod writer;
 
 pub use client::{Conn, Reply};
 pub use proxy::FaultProxy;
 pub use server::{RedisServer, ServerBuilder, Version};
+pub use writer::counting_writer;
 
 /// A free TCP port on 127.0.0.1 at the time of the call.
 pub fn free_port() -> u16 {

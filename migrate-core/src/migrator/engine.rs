@@ -360,6 +360,8 @@ impl Engine {
         self.status.phase = Phase::Stopping;
         self.publish();
         self.sink.flush().await?;
+        // Rejections the final replies brought (the summary lists them all).
+        self.collect_rejected();
         if !self.incremental {
             self.status.warn(
                 "stopped during the full sync: the target holds a partial copy and no \
@@ -480,16 +482,21 @@ impl Engine {
         Ok(())
     }
 
-    async fn on_tick(&mut self, handle: &ReplicaHandle) -> Result<(), MigrateError> {
-        if let Some(a) = self.sink.applied_offset() {
-            handle.ack(a);
-        }
+    /// Moves the commands the sink rejected and skipped into the warnings and the summary.
+    pub(super) fn collect_rejected(&mut self) {
         for r in self.sink.take_rejected() {
             self.status.warn(format!("skipped: {r}"));
             if self.rejected.len() < MAX_REJECTED {
                 self.rejected.push(r);
             }
         }
+    }
+
+    async fn on_tick(&mut self, handle: &ReplicaHandle) -> Result<(), MigrateError> {
+        if let Some(a) = self.sink.applied_offset() {
+            handle.ack(a);
+        }
+        self.collect_rejected();
         if !self.hb_warned
             && self.hb.written.load(Ordering::Relaxed) == 0
             && self.hb.failures.load(Ordering::Relaxed) >= 3

@@ -114,9 +114,7 @@ impl Engine {
             st.parser.finish()?;
         }
         self.sink.flush().await?;
-        for r in self.sink.take_rejected() {
-            self.status.warn(format!("skipped: {r}"));
-        }
+        self.collect_rejected();
         self.refresh();
         Ok(())
     }

@@ -60,7 +60,7 @@
 //!   and exact data. During the incremental phase the checkpoint is also saved every
 //!   second (only for offsets the target applied).
 //! * **Abrupt kill.** With a **checkpoint key** (on the target), every batch of stream
-//!   commands is sent as `MULTI` <commands> `SET <key> "replid offset db"` `EXEC`
+//!   commands is sent as `MULTI` *commands* `SET <key> "replid offset db"` `EXEC`
 //!   ([`crate::sink::RedisSink`] documents the rules: source transactions flattened and
 //!   never split, batches of at most 128 commands / 64 KiB, closed after 2 ms of idle
 //!   stream; a command the target refuses at queue time stops the run whatever the error

@@ -52,7 +52,7 @@ use serde::Serialize;
 use crate::config::Config;
 
 pub use facts::ServerFacts;
-pub use sizing::Sizing;
+pub use sizing::{human as human_bytes, Sizing};
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

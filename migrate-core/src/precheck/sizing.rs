@@ -14,7 +14,7 @@ pub const ESTIMATE_BYTES_PER_SEC: u64 = 32 * MIB;
 /// Recommended source settings for a dataset; see [`Sizing::for_dataset`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Sizing {
-    /// Estimated full-sync duration in seconds (at [`ESTIMATE_BYTES_PER_SEC`]).
+    /// Estimated full-sync duration in seconds (at a conservative 32 MiB/s of RDB).
     pub full_sync_secs: u64,
     /// Write traffic in bytes/s (from `instantaneous_input_kbps`).
     pub write_bytes_per_sec: u64,

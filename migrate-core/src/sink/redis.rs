@@ -73,7 +73,7 @@ impl RedisSinkBuilder {
         self
     }
     /// Keeps the migration's checkpoint in `key` (in db `db`) *transactionally with the
-    /// data*: every batch of stream commands is sent as `MULTI` <commands> `SET key
+    /// data*: every batch of stream commands is sent as `MULTI` *commands* `SET key
     /// "replid offset db"` `EXEC` (see [`RedisSink`]). The engine sets this when a
     /// checkpoint key is configured.
     pub fn checkpoint_key(mut self, key: impl Into<String>, db: u32) -> Self {
@@ -130,7 +130,7 @@ impl RedisSinkBuilder {
 /// # Checkpoint blocks (exactly-once after an abrupt kill)
 ///
 /// With a [checkpoint key](RedisSinkBuilder::checkpoint_key), stream commands are sent in
-/// blocks `MULTI` <commands> [`SELECT` key-db] `SET key "replid offset db"` [`SELECT`
+/// blocks `MULTI` *commands* [`SELECT` key-db] `SET key "replid offset db"` [`SELECT`
 /// back] `EXEC`: the target applies a batch and the position it covers atomically, and
 /// discards a `MULTI` without `EXEC` when the connection closes, so whatever stops the
 /// migrator (even `SIGKILL`), the checkpoint key always names exactly what the target

@@ -1,4 +1,4 @@
-//! Checkpoint blocks: stream commands sent as `MULTI` <commands> `SET <checkpoint-key>
+//! Checkpoint blocks: stream commands sent as `MULTI` *commands* `SET <checkpoint-key>
 //! "replid offset db"` `EXEC`, so the target applies a batch and the position it covers
 //! atomically (see [`RedisSink`]'s docs for the rules).
 
