@@ -181,96 +181,48 @@ fn cli_end_to_end() {
     // Sync mode: status JSON every second, caught up, SIGTERM -> exit 0 with a checkpoint.
     let dst2 = RedisServer::start(Version::V7_0);
     let cp = dir.path().join("checkpoint");
-    let mut child = Command::new(&bin)
-        .args([
-            "--source",
-            &src.url(),
-            "--target",
-            &dst2.url(),
-            "--status-json",
-            "--checkpoint-file",
-            cp.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let t0 = Instant::now();
-    let mut wrote = false;
-    loop {
-        let line = lines.next().unwrap().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_ne!(v["phase"], "failed", "{line}");
-        if v["phase"] == "incremental" && !wrote {
-            s.ok(&["SELECT", "0"]);
-            s.ok(&["SET", "live", "1"]);
-            wrote = true;
-        }
-        if wrote && v["caught_up"] == true && keys(&dst2, 0) == 501 {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "not caught up: {line}"
-        );
-    }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    for l in lines.by_ref() {
-        l.unwrap();
-    }
-    let st = child.wait().unwrap();
-    assert_eq!(st.code(), Some(0));
+    let args: Vec<String> = [
+        "--source",
+        &src.url(),
+        "--target",
+        &dst2.url(),
+        "--status-json",
+        "--checkpoint-file",
+        cp.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let m = MigrateProc::spawn(&bin, &args, dir.path().join("sync.err"));
+    m.wait_status(
+        "incremental",
+        Duration::from_secs(60),
+        |_, _| {},
+        |v| v["phase"] == "incremental",
+    );
+    s.ok(&["SELECT", "0"]);
+    s.ok(&["SET", "live", "1"]);
+    m.wait_status(
+        "caught up with the live write",
+        Duration::from_secs(60),
+        |_, _| {},
+        |v| v["caught_up"] == true && keys(&dst2, 0) == 501,
+    );
+    assert_eq!(m.terminate().0, Some(0));
     let saved = std::fs::read_to_string(&cp).unwrap();
     assert!(saved.split_whitespace().count() >= 2, "{saved}");
 
     // Started again with the same checkpoint: the precheck accepts the (now non-empty)
     // target as this migration's own, and the stream continues without a full sync.
     s.ok(&["SET", "after-restart", "1"]);
-    let mut child = Command::new(&bin)
-        .args([
-            "--source",
-            &src.url(),
-            "--target",
-            &dst2.url(),
-            "--status-json",
-            "--checkpoint-file",
-            cp.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let t0 = Instant::now();
-    loop {
-        let line = lines.next().unwrap().unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_ne!(v["phase"], "failed", "{line}");
-        assert_eq!(v["full_syncs"], 0, "resumed run did a full sync: {line}");
-        if v["caught_up"] == true && keys(&dst2, 0) == 502 {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(60),
-            "not caught up: {line}"
-        );
-    }
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    for l in lines.by_ref() {
-        l.unwrap();
-    }
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let m = MigrateProc::spawn(&bin, &args, dir.path().join("resume.err"));
+    m.wait_status(
+        "resumed and caught up",
+        Duration::from_secs(60),
+        |v, line| assert_eq!(v["full_syncs"], 0, "resumed run did a full sync: {line}"),
+        |v| v["caught_up"] == true && keys(&dst2, 0) == 502,
+    );
+    assert_eq!(m.terminate().0, Some(0));
 }
 
 /// The checkpoint key of the kill test (on the target).

@@ -277,7 +277,7 @@ async fn both_checks(
     cfg: &Config,
     s: &ServerFacts,
     t: &ServerFacts,
-    src: Option<&mut Client>,
+    mut src: Option<&mut Client>,
     r: &mut Report,
 ) {
     let (sv, tv) = (s.server_version(), t.server_version());
@@ -310,7 +310,7 @@ async fn both_checks(
     let types_exclude = |t: &str| !cfg.types.is_empty() && !cfg.types.iter().any(|x| x == t);
     // Streams into a target before 5.0.
     if sv.at_least(5, 0) && !tv.at_least(5, 0) && !types_exclude("stream") {
-        if let Some(c) = src {
+        if let Some(c) = src.as_deref_mut() {
             match count_streams(c, s).await {
                 Ok(0) => {
                     if cfg.mode == Mode::Sync {
@@ -329,26 +329,11 @@ async fn both_checks(
                     "check by hand that the source holds no streams",
                 ),
             }
-            if sv.at_least(7, 0) && !tv.at_least(7, 0) {
-                match c.cmd(&["FUNCTION", "LIST"]).await {
-                    Ok(f) if f.as_array().is_some_and(|a| !a.is_empty()) => {
-                        let n = f.as_array().map_or(0, |a| a.len());
-                        let sev = if skip_policy { Warning } else { Blocking };
-                        r.push(sev, Check::Functions, Side::Both, format!("source {} has {n} function libraries; target {} (Redis {}) has no functions (7.0+)", s.addr, t.addr, t.version), "delete or port them (FCALL would fail on the target), use --on-error skip, or use a target >= 7.0");
-                    }
-                    Ok(_) => {}
-                    Err(e) => r.push(
-                        Warning,
-                        Check::Unchecked,
-                        Side::Source,
-                        format!("source {}: FUNCTION LIST failed: {e}", s.addr),
-                        "check by hand that the source holds no functions",
-                    ),
-                }
-            }
         }
-    } else if sv.at_least(7, 0) && !tv.at_least(7, 0) {
-        if let Some(c) = src {
+    }
+    // Functions into a target before 7.0.
+    if sv.at_least(7, 0) && !tv.at_least(7, 0) {
+        if let Some(c) = src.as_deref_mut() {
             match c.cmd(&["FUNCTION", "LIST"]).await {
                 Ok(f) if f.as_array().is_some_and(|a| !a.is_empty()) => {
                     let n = f.as_array().map_or(0, |a| a.len());
