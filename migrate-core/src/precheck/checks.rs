@@ -333,7 +333,7 @@ async fn both_checks(
     }
     // Functions into a target before 7.0.
     if sv.at_least(7, 0) && !tv.at_least(7, 0) {
-        if let Some(c) = src.as_deref_mut() {
+        if let Some(c) = src {
             match c.cmd(&["FUNCTION", "LIST"]).await {
                 Ok(f) if f.as_array().is_some_and(|a| !a.is_empty()) => {
                     let n = f.as_array().map_or(0, |a| a.len());
